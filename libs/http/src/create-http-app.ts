@@ -1,0 +1,52 @@
+import type { Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { HttpMetrics } from '@app/observability';
+import { HttpErrorFilter } from './http-error.filter';
+
+export interface HttpAppOptions {
+  name: string;
+  swagger?: { title: string; description?: string; bearerAuth?: boolean };
+  bodyLimitBytes?: number;
+  /** Uses nestjs-pino's logger; the module must import ObservabilityModule. */
+  pinoLogger?: boolean;
+}
+
+/**
+ * One way to build every app: Fastify (about twice Express's throughput),
+ * redacting JSON logs, one error shape, OpenAPI at /docs, HTTP metrics, and
+ * shutdown hooks so SIGTERM drains consumers and pools.
+ */
+export async function createHttpApp(module: Type<unknown>, options: HttpAppOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 5 * 1024 * 1024, trustProxy: true });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: options.pinoLogger !== false });
+  if (options.pinoLogger !== false) app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new HttpErrorFilter());
+  app.enableShutdownHooks();
+  recordHttpMetrics(app);
+  if (options.swagger) {
+    let builder = new DocumentBuilder().setTitle(options.swagger.title).setVersion('1');
+    if (options.swagger.description) builder = builder.setDescription(options.swagger.description);
+    if (options.swagger.bearerAuth) builder = builder.addBearerAuth();
+    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, builder.build()), { jsonDocumentUrl: 'docs/openapi.json' });
+  }
+  return app;
+}
+
+function recordHttpMetrics(app: NestFastifyApplication): void {
+  let metrics: HttpMetrics | undefined;
+  try {
+    metrics = app.get(HttpMetrics, { strict: false });
+  } catch {
+    return; // an app without ObservabilityModule records no HTTP metrics
+  }
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics!.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics!.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    done();
+  });
+}

@@ -1,0 +1,4 @@
+export * from './create-http-app';
+export * from './domain-error';
+export * from './http-error.filter';
+export * from './zod-validation.pipe';
