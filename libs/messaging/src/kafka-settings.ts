@@ -1,0 +1,40 @@
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import type pino from 'pino';
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  /** Prefixed to every topic name; empty in production, per-suite in tests. */
+  topicPrefix: string;
+  partitions: number;
+  replicationFactor: number;
+}
+
+export const topicName = (settings: Pick<KafkaSettings, 'topicPrefix'>, topic: string): string => `${settings.topicPrefix}${topic}`;
+
+const PINO_LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** A kafkajs client whose own logs go through our redacting logger. */
+export function createKafka(settings: KafkaSettings, logger: pino.Logger): Kafka {
+  const kafkaLogger = logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    connectionTimeout: 3000,
+    requestTimeout: 10000,
+    // Reconnect for as long as the process lives: a broker outage is waited out, never fatal.
+    retry: { initialRetryTime: 300, maxRetryTime: 10000, retries: 10 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ namespace, level, log }: LogEntry) => {
+        const { message, timestamp: _t, logger: _l, ...rest } = log;
+        kafkaLogger[PINO_LEVEL[level] ?? 'info']({ namespace, ...rest }, message);
+      },
+  });
+}
