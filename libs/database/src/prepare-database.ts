@@ -40,7 +40,7 @@ export function dataSourceOptions(options: AppDatabaseOptions): DataSourceOption
  */
 export async function prepareDatabase(options: AppDatabaseOptions): Promise<string[]> {
   await createDatabaseIfMissing(options.url);
-  const dataSource = new DataSource(dataSourceOptions({ ...options, poolSize: 1 }));
+  const dataSource = new DataSource(dataSourceOptions({ ...options, poolSize: 2 }));
   await dataSource.initialize();
   const lockKey = advisoryLockKey(`migrations:${options.schema}`);
   const runner = dataSource.createQueryRunner();

@@ -1,4 +1,5 @@
-import type { Type } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -19,8 +20,14 @@ export interface HttpAppOptions {
  * redacting JSON logs, one error shape, OpenAPI at /docs, HTTP metrics, and
  * shutdown hooks so SIGTERM drains consumers and pools.
  */
-export async function createHttpApp(module: Type<unknown>, options: HttpAppOptions): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 5 * 1024 * 1024, trustProxy: true });
+export async function createHttpApp(module: Type<unknown> | DynamicModule, options: HttpAppOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.bodyLimitBytes ?? 5 * 1024 * 1024,
+    trustProxy: true,
+    // The caller's x-request-id (or a new one) becomes the id on every log line of the request.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: options.pinoLogger !== false });
   if (options.pinoLogger !== false) app.useLogger(app.get(Logger));
   app.useGlobalFilters(new HttpErrorFilter());
@@ -43,6 +50,10 @@ function recordHttpMetrics(app: NestFastifyApplication): void {
     return; // an app without ObservabilityModule records no HTTP metrics
   }
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics!.requests.inc({ method: request.method, route, status: String(reply.statusCode) });

@@ -23,8 +23,13 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (isHealthReport(exception)) {
+      // Terminus reports keep their own format for Kubernetes and operators.
+      void reply.status(exception.getStatus()).send(exception.getResponse());
+      return;
+    }
     const { statusCode, message, retryAfter } = this.describe(exception);
-    if (statusCode >= 500) this.logger.error({ err: exception }, 'request failed');
+    if (statusCode === 500) this.logger.error({ err: exception }, 'request failed');
     if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
     void reply.status(statusCode).send({ statusCode, error: REASON[statusCode] ?? HttpStatus[statusCode] ?? 'Error', message });
   }
@@ -45,4 +50,10 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     return { statusCode: 500, message: 'Internal server error' };
   }
+}
+
+function isHealthReport(exception: unknown): exception is HttpException {
+  if (!(exception instanceof HttpException)) return false;
+  const body = exception.getResponse();
+  return typeof body === 'object' && body !== null && 'status' in body && 'details' in body;
 }

@@ -77,15 +77,12 @@ export class LtiaasHttp {
     const started = performance.now();
     let status = 0;
     try {
+      const headers: Record<string, string> = { authorization: call.authorization, 'x-request-id': requestId, accept: 'application/json' };
+      if (call.body !== undefined) headers['content-type'] = 'application/json';
       const response = await this.pool.request({
         method: call.method,
         path: this.prefix + call.path,
-        headers: {
-          authorization: call.authorization,
-          'x-request-id': requestId,
-          accept: 'application/json',
-          ...(call.body === undefined ? undefined : { 'content-type': 'application/json' }),
-        },
+        headers,
         body: call.body,
         headersTimeout: this.options.headersTimeoutMs,
         bodyTimeout: this.options.bodyTimeoutMs,

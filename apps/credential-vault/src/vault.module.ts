@@ -1,0 +1,28 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { dataSourceOptions } from '@app/database';
+import { HealthModule } from '@app/health';
+import { MessagingModule } from '@app/messaging';
+import { createLogger, ObservabilityModule } from '@app/observability';
+import { VAULT_CONFIG, VAULT_DATABASE } from './vault.database';
+import type { VaultConfig } from './vault.config';
+
+@Module({})
+export class VaultModule {
+  static forRoot(config: VaultConfig): DynamicModule {
+    return {
+      module: VaultModule,
+      imports: [
+        ObservabilityModule.forApp('credential-vault', config.LOG_LEVEL),
+        TypeOrmModule.forRoot(VAULT_DATABASE(config)),
+        MessagingModule.forRoot({
+          settings: { brokers: config.KAFKA_BROKERS, clientId: 'credential-vault', topicPrefix: config.KAFKA_TOPIC_PREFIX, partitions: config.KAFKA_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR },
+          logger: createLogger({ app: 'credential-vault', level: config.LOG_LEVEL }),
+        }),
+        HealthModule.forApp({ database: true, kafka: true }),
+      ],
+      providers: [{ provide: VAULT_CONFIG, useValue: config }],
+      exports: [VAULT_CONFIG],
+    };
+  }
+}

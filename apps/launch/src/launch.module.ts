@@ -1,0 +1,28 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { dataSourceOptions } from '@app/database';
+import { HealthModule } from '@app/health';
+import { MessagingModule } from '@app/messaging';
+import { createLogger, ObservabilityModule } from '@app/observability';
+import { LAUNCH_CONFIG, LAUNCH_DATABASE } from './launch.database';
+import type { LaunchConfig } from './launch.config';
+
+@Module({})
+export class LaunchModule {
+  static forRoot(config: LaunchConfig): DynamicModule {
+    return {
+      module: LaunchModule,
+      imports: [
+        ObservabilityModule.forApp('launch', config.LOG_LEVEL),
+        TypeOrmModule.forRoot(LAUNCH_DATABASE(config)),
+        MessagingModule.forRoot({
+          settings: { brokers: config.KAFKA_BROKERS, clientId: 'launch', topicPrefix: config.KAFKA_TOPIC_PREFIX, partitions: config.KAFKA_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR },
+          logger: createLogger({ app: 'launch', level: config.LOG_LEVEL }),
+        }),
+        HealthModule.forApp({ database: true, kafka: true }),
+      ],
+      providers: [{ provide: LAUNCH_CONFIG, useValue: config }],
+      exports: [LAUNCH_CONFIG],
+    };
+  }
+}
