@@ -1,4 +1,6 @@
-import type { INestApplication } from '@nestjs/common';
+import { Catch, type INestApplication, type RpcExceptionFilter } from '@nestjs/common';
+import type { NestMicroservice } from '@nestjs/microservices';
+import { throwError, type Observable } from 'rxjs';
 import { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Topic } from '@app/contracts';
@@ -14,11 +16,35 @@ export function connectConsumer(app: INestApplication, groupId: string, topics: 
     settings: app.get(KAFKA_SETTINGS),
     publisher: app.get(EventPublisher),
     logger: app.get(KAFKA_LOGGER),
-    metrics: app.get<Registry>(METRICS_REGISTRY, { strict: false }),
+    metrics: optional<Registry>(app, METRICS_REGISTRY),
     groupId,
     topics,
     maxAttempts: options.maxAttempts,
   });
-  app.connectMicroservice({ strategy }, { inheritAppConfig: true });
+  // Not inheriting the HTTP app's filters (they speak HTTP), and deferring the
+  // handlers' registration until the filter below is in place: the transport
+  // needs each handler's own error, not Nest's generic replacement.
+  const microservice = app.connectMicroservice({ strategy }, { inheritAppConfig: false, deferInitialization: true }) as unknown as NestMicroservice;
+  microservice.useGlobalFilters(new RethrowFilter());
+  microservice.setIsInitHookCalled(true); // the HTTP app runs the module lifecycle hooks once
   return strategy;
+}
+
+function optional<T>(app: INestApplication, token: symbol): T | undefined {
+  try {
+    return app.get<T>(token, { strict: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Nest's default RPC filter replaces every error with "Internal server error";
+ * the transport needs the original to tell a transient failure from a poison record.
+ */
+@Catch()
+class RethrowFilter implements RpcExceptionFilter<unknown> {
+  catch(exception: unknown): Observable<never> {
+    return throwError(() => exception);
+  }
 }
