@@ -16,6 +16,7 @@ import {
   defaultKafkaPort,
   ensureDatabase,
   ensureKafka,
+  killKafka,
   kafkaRunDir,
   kafkaRunning,
   portOpen,
@@ -46,10 +47,24 @@ async function status() {
   console.log(`postgres  127.0.0.1:${pgPort}: ${pgUp}`);
 }
 
-const commands = { up, down, status };
+/** Tests only: stop the local broker the hard way, as a crash would (`KAFKA_PORT` picks it). */
+async function kill() {
+  await killKafka();
+}
+
+/** Tests only: stop or start just the broker on `KAFKA_PORT`, keeping its data. */
+async function kafkaDown() {
+  await stopKafka();
+}
+
+async function kafkaUp() {
+  console.log(`KAFKA_BROKERS=${(await ensureKafka()).brokers}`);
+}
+
+const commands = { up, down, status, kill, 'kafka-down': kafkaDown, 'kafka-up': kafkaUp };
 const command = commands[process.argv[2]];
 if (!command) {
-  console.error('usage: node scripts/infra.mjs up|down|status');
+  console.error('usage: node scripts/infra.mjs up|down|status|kafka-up|kafka-down|kill');
   process.exit(2);
 }
 try {
