@@ -1,0 +1,50 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DomainError } from '@app/http';
+import { displayPrefix, generateApiKey, hashApiKey } from './api-key-format';
+import { ApiKeysRepository, HandleTakenError } from './api-keys.repository';
+import { apiKeyView, type ApiKeyView, type CreatedApiKeyView } from './dto/api-key.view';
+import type { CreateApiKeyBody } from './dto/create-api-key.dto';
+import { HANDLE_PATTERN } from './dto/create-api-key.dto';
+
+/** Issuing, reading and revoking API keys (admin use cases). */
+@Injectable()
+export class ApiKeysService {
+  private readonly logger = new Logger(ApiKeysService.name);
+
+  constructor(private readonly keys: ApiKeysRepository) {}
+
+  async create(body: CreateApiKeyBody, actor: string): Promise<CreatedApiKeyView> {
+    const apiKey = generateApiKey();
+    try {
+      const entity = await this.keys.insert({
+        handle: body.handle,
+        alias: body.alias ?? null,
+        scopes: body.scopes,
+        keyHash: hashApiKey(apiKey),
+        keyPrefix: displayPrefix(apiKey),
+      });
+      this.logger.log({ handle: entity.handle, scopes: entity.scopes, prefix: entity.keyPrefix, actor }, 'API key created');
+      return { ...apiKeyView(entity), apiKey };
+    } catch (error) {
+      if (error instanceof HandleTakenError) throw new DomainError('conflict', error.message);
+      throw error;
+    }
+  }
+
+  async list(): Promise<ApiKeyView[]> {
+    return (await this.keys.listActive()).map(apiKeyView);
+  }
+
+  async get(handle: string): Promise<ApiKeyView> {
+    const entity = HANDLE_PATTERN.test(handle) ? await this.keys.findActive(handle) : null;
+    if (!entity) throw new DomainError('not_found', `no API key with handle "${handle}"`);
+    return apiKeyView(entity);
+  }
+
+  /** Effective at once for token exchanges; tokens already issued live out their short lifetime. */
+  async revoke(handle: string, actor: string): Promise<void> {
+    const revoked = HANDLE_PATTERN.test(handle) && (await this.keys.revoke(handle));
+    if (!revoked) throw new DomainError('not_found', `no API key with handle "${handle}"`);
+    this.logger.log({ handle, actor }, 'API key revoked');
+  }
+}

@@ -1,0 +1,47 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DomainError } from '@app/http';
+import { displayPrefix } from '../api-keys/api-key-format';
+import { ApiKeyAuthenticator } from '../api-keys/api-key.authenticator';
+import { AccessTokenIssuer, type IssuedToken } from './access-token.issuer';
+import { FailedAttemptLimiter } from './failed-attempt.limiter';
+import { TokenExchangeMetrics } from './token-exchange.metrics';
+
+/** The one answer for every refused key, so a caller learns nothing about which keys or handles exist. */
+const REFUSED = 'invalid API key';
+
+/** Exchanges an API key for a short-lived access token. */
+@Injectable()
+export class TokensService {
+  private readonly logger = new Logger(TokensService.name);
+
+  constructor(
+    private readonly authenticator: ApiKeyAuthenticator,
+    private readonly issuer: AccessTokenIssuer,
+    @Inject(FailedAttemptLimiter) private readonly limiter: FailedAttemptLimiter,
+    private readonly metrics: TokenExchangeMetrics,
+  ) {}
+
+  async exchange(presented: string | undefined, clientAddress: string): Promise<IssuedToken> {
+    const subjects = [`ip:${clientAddress}`];
+    if (presented) subjects.push(`key:${displayPrefix(presented)}`);
+    const retryAfter = this.limiter.retryAfterSeconds(subjects);
+    if (retryAfter > 0) {
+      this.metrics.record('rate_limited');
+      throw new DomainError('rate_limited', 'too many failed API key presentations; retry later', retryAfter);
+    }
+
+    // Counted as a failure before the look-up and forgiven after a success, so a burst of
+    // concurrent guesses cannot all slip in while the first ones are still being checked.
+    this.limiter.recordFailure(subjects);
+    const identity = presented ? await this.authenticator.authenticate(presented) : null;
+    if (!identity) {
+      this.metrics.record('refused');
+      this.logger.warn({ clientAddress }, 'API key refused at token exchange');
+      throw new DomainError('unauthorized', presented ? REFUSED : 'missing API key: send Authorization: Bearer <api key>');
+    }
+    this.limiter.forgive(subjects);
+    const issued = await this.issuer.issue(identity.handle, identity.scopes);
+    this.metrics.record('issued');
+    return issued;
+  }
+}

@@ -1,0 +1,12 @@
+export { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE } from './access-token';
+export { authEnv, DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER, type AuthEnv } from './auth.env';
+export { AuthModule, authOptions, createJwtVerifier, type AuthModuleOptions } from './auth.module';
+export { RemoteJwksSource, StaticJwksSource, type JwksSource } from './jwks/jwks-source';
+export { SigningKeyStore, type SigningKeyStoreOptions, type VerificationKey } from './jwks/signing-key-store';
+export { JwtAuthGuard } from './jwt-auth.guard';
+export { JwtVerifier, type JwtVerifierOptions } from './jwt-verifier';
+export { Principal, principalOf, PRINCIPAL_PROPERTY, type AuthPrincipal } from './principal';
+export { formatScopeClaim, isScope, parseScopeClaim, SCOPES, type Scope } from './scopes';
+export { REQUIRED_SCOPES, Scopes } from './scopes.decorator';
+export { SigningKeysUnavailableError, TOKEN_REJECTIONS, TokenRejectedError, type TokenRejection } from './token-rejection';
+export { TokenExchangeError, TokenSource, type TokenSourceOptions } from './token-source';
