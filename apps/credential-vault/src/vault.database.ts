@@ -1,11 +1,21 @@
 import { dataSourceOptions, type AppDatabaseOptions } from '@app/database';
+import { ApiKeyEntity } from './api-keys/api-key.entity';
+import { CreateApiKeysAndSigningKeys1763900100000 } from './migrations/1763900100000-create-api-keys-and-signing-keys';
+import { CreateAuditLog1763900200000 } from './migrations/1763900200000-create-audit-log';
+import { CreateServiceKeysAndLaunchContexts1763900300000 } from './migrations/1763900300000-create-service-keys-and-launch-contexts';
+import { SigningKeyEntity } from './signing-keys/signing-key.entity';
 import type { VaultConfig } from './vault.config';
 
 export const VAULT_CONFIG = Symbol('VAULT_CONFIG');
 
 /** Every entity and migration of the vault's schema, in one list. */
 export function vaultDatabase(config: Pick<VaultConfig, 'DATABASE_URL'>): AppDatabaseOptions {
-  return { url: config.DATABASE_URL, schema: 'vault', entities: [], migrations: [] };
+  return {
+    url: config.DATABASE_URL,
+    schema: 'vault',
+    entities: [ApiKeyEntity, SigningKeyEntity],
+    migrations: [CreateApiKeysAndSigningKeys1763900100000, CreateAuditLog1763900200000, CreateServiceKeysAndLaunchContexts1763900300000],
+  };
 }
 
 export const VAULT_DATABASE = (config: VaultConfig) => dataSourceOptions(vaultDatabase(config));

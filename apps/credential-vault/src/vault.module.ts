@@ -4,6 +4,10 @@ import { dataSourceOptions } from '@app/database';
 import { HealthModule } from '@app/health';
 import { MessagingModule } from '@app/messaging';
 import { createLogger, ObservabilityModule } from '@app/observability';
+import { AuditModule } from './audit/audit.module';
+import { CredentialsModule } from './credentials/credentials.module';
+import { CryptoModule } from './crypto/crypto.module';
+import { VaultAuthModule } from './tokens/vault-auth.module';
 import { VAULT_CONFIG, VAULT_DATABASE } from './vault.database';
 import type { VaultConfig } from './vault.config';
 
@@ -20,6 +24,10 @@ export class VaultModule {
           logger: createLogger({ app: 'credential-vault', level: config.LOG_LEVEL }),
         }),
         HealthModule.forApp({ database: true, kafka: true }),
+        CryptoModule.forRoot({ masterKeys: config.VAULT_MASTER_KEYS, sealPrivateKey: config.VAULT_SEAL_PRIVATE_JWK }),
+        VaultAuthModule.forRoot(config),
+        AuditModule,
+        CredentialsModule,
       ],
       providers: [{ provide: VAULT_CONFIG, useValue: config }],
       exports: [VAULT_CONFIG],

@@ -1,11 +1,17 @@
 import { dataSourceOptions, type AppDatabaseOptions } from '@app/database';
 import type { GradingConfig } from './grading.config';
+import { CreateScoreLedger1763900000000 } from './migrations/1763900000000-create-score-ledger';
+import { CreateSyncRunsAndRosterMembers1764000000000 } from './migrations/1764000000000-create-sync-runs-and-roster-members';
 
 export const GRADING_CONFIG = Symbol('GRADING_CONFIG');
 
-/** Every entity and migration of the grading schema, in one list. */
+/**
+ * Every entity and migration of the grading schema, in one list. The ledger
+ * is written with set-based SQL (multi-row upserts, SKIP LOCKED claims), so
+ * its repositories use the DataSource directly and no entity classes exist.
+ */
 export function gradingDatabase(config: Pick<GradingConfig, 'DATABASE_URL'>): AppDatabaseOptions {
-  return { url: config.DATABASE_URL, schema: 'grading', entities: [], migrations: [] };
+  return { url: config.DATABASE_URL, schema: 'grading', entities: [], migrations: [CreateScoreLedger1763900000000, CreateSyncRunsAndRosterMembers1764000000000], poolSize: 20 };
 }
 
 export const GRADING_DATABASE = (config: GradingConfig) => dataSourceOptions(gradingDatabase(config));

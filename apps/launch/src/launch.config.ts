@@ -1,7 +1,20 @@
 import { z } from 'zod';
-import { infrastructureEnv, port } from '@app/config';
+import { httpUrl, infrastructureEnv, port, positiveInt } from '@app/config';
+import { sealPublicJwkSchema } from './sealing/seal-public-key';
 
 export const launchEnv = infrastructureEnv.extend({
   LAUNCH_PORT: port(3001),
+  /** Base URL of LTIAAS (or the emulator). */
+  LTIAAS_URL: httpUrl,
+  LTIAAS_API_KEY: z.string().min(1),
+  /** The vault's public seal key (JWK JSON); serviceKeys are encrypted to it before they leave. */
+  VAULT_SEAL_PUBLIC_JWK: sealPublicJwkSchema,
+  /** Where the user goes after capture, with `?ltik=`; default: the built-in landing page at /app. */
+  TOOL_APP_URL: httpUrl.optional(),
+  /** How long a launch waits for Kafka before its event goes to the outbox instead. */
+  LAUNCH_PUBLISH_TIMEOUT_MS: positiveInt(1000),
+  /** How long an event may wait to share a Kafka request with others. */
+  LAUNCH_PUBLISH_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(5),
+  LAUNCH_OUTBOX_DRAIN_INTERVAL_MS: positiveInt(1000),
 });
 export type LaunchConfig = z.infer<typeof launchEnv>;

@@ -1,9 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { dataSourceOptions } from '@app/database';
+import { advisoryLockKey } from '@app/database';
 import { HealthModule } from '@app/health';
-import { MessagingModule } from '@app/messaging';
+import { MessagingModule, OutboxModule } from '@app/messaging';
 import { createLogger, ObservabilityModule } from '@app/observability';
+import { CaptureModule } from './capture/capture.module';
+import { IdTokenModule } from './id-token/id-token.module';
+import { LandingModule } from './landing/landing.module';
 import { LAUNCH_CONFIG, LAUNCH_DATABASE } from './launch.database';
 import type { LaunchConfig } from './launch.config';
 
@@ -20,6 +23,16 @@ export class LaunchModule {
           logger: createLogger({ app: 'launch', level: config.LOG_LEVEL }),
         }),
         HealthModule.forApp({ database: true, kafka: true }),
+        OutboxModule.forRoot({
+          schema: 'launch',
+          lockKey: advisoryLockKey('outbox:launch'),
+          lingerMs: config.LAUNCH_PUBLISH_LINGER_MS,
+          publishTimeoutMs: config.LAUNCH_PUBLISH_TIMEOUT_MS,
+          drainIntervalMs: config.LAUNCH_OUTBOX_DRAIN_INTERVAL_MS,
+        }),
+        IdTokenModule.forRoot(config),
+        CaptureModule.forRoot(config),
+        LandingModule,
       ],
       providers: [{ provide: LAUNCH_CONFIG, useValue: config }],
       exports: [LAUNCH_CONFIG],

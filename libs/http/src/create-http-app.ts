@@ -28,10 +28,15 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, optio
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
   });
-  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: options.pinoLogger !== false });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
+    bufferLogs: options.pinoLogger !== false,
+    // Throw instead of exiting the process, so callers and tests see the error.
+    abortOnError: false,
+  });
   if (options.pinoLogger !== false) app.useLogger(app.get(Logger));
   app.useGlobalFilters(new HttpErrorFilter());
-  app.enableShutdownHooks();
+  // process.exit(0) once every hook ran: a clean SIGTERM ends with status 0 (and pino flushes on 'exit').
+  app.enableShutdownHooks([], { useProcessExit: true });
   recordHttpMetrics(app);
   if (options.swagger) {
     let builder = new DocumentBuilder().setTitle(options.swagger.title).setVersion('1');

@@ -8,3 +8,4 @@ export * from './messaging.module';
 export * from './topic-admin';
 export * from './transient-error';
 export * from './connect-consumer';
+export * from './outbox';

@@ -1,0 +1,103 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { contextKey, type ContextTriple, type LaunchCapturedEvent } from '@app/contracts';
+import { AuditLog } from '../audit/audit.log';
+import { LaunchContextRepository } from '../contexts/launch-context.repository';
+import { EnvelopeCipher } from '../crypto/envelope-cipher';
+import type { SealedSecret } from '../crypto/sealed-secret';
+import { SealError, SealOpener } from '../crypto/seal-opener';
+import { serviceKeyAad } from './service-key.aad';
+import { ServiceKeyRepository } from './service-key.repository';
+
+export interface CapturedLaunch {
+  /** The caller's handle on the item, returned with a rejection (the Kafka offset). */
+  ref: string;
+  event: LaunchCapturedEvent;
+}
+
+export interface CaptureRejection {
+  ref: string;
+  reason: string;
+}
+
+const ACTOR = 'consumer:credential-vault';
+
+/**
+ * Stores what launches captured: the context facts, and the serviceKey
+ * re-encrypted at rest. A seal that does not open, or that is bound to
+ * another context than its event names, is refused with the reason; the
+ * rest of the batch is stored. Storage failures throw (the batch is retried;
+ * every write is idempotent by event).
+ */
+@Injectable()
+export class LaunchCaptureService {
+  private readonly logger = new Logger(LaunchCaptureService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly opener: SealOpener,
+    private readonly cipher: EnvelopeCipher,
+    private readonly keys: ServiceKeyRepository,
+    private readonly contexts: LaunchContextRepository,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async captureBatch(items: readonly CapturedLaunch[]): Promise<{ rejected: CaptureRejection[] }> {
+    const rejected: CaptureRejection[] = [];
+    const accepted: Array<{ item: CapturedLaunch; sealed?: SealedSecret }> = [];
+    for (const item of items) {
+      const opened = await this.reseal(item.event);
+      if ('reason' in opened) rejected.push({ ref: item.ref, reason: opened.reason });
+      else accepted.push({ item, sealed: opened.sealed });
+    }
+    if (accepted.length) await this.dataSource.transaction((manager) => this.store(accepted, manager));
+    for (const r of rejected) this.logger.warn({ ref: r.ref, reason: r.reason }, 'LaunchCaptured refused');
+    return { rejected };
+  }
+
+  /** The serviceKey out of its transit seal and into its at-rest envelope; the plaintext lives only in between. */
+  private async reseal(event: LaunchCapturedEvent): Promise<{ sealed?: SealedSecret } | { reason: string }> {
+    const sealedInTransit = event.data.sealedServiceKey;
+    if (!sealedInTransit) return {};
+    try {
+      const opened = await this.opener.open(sealedInTransit);
+      if (!sameTriple(opened.ctx, event.data)) {
+        return { reason: `sealed serviceKey is bound to context ${contextKey(opened.ctx)}, not to the event's ${contextKey(event.data)}` };
+      }
+      if (opened.plaintext.length === 0) return { reason: 'sealed serviceKey is empty' };
+      return { sealed: this.cipher.encrypt(opened.plaintext, serviceKeyAad(event.data)) };
+    } catch (error) {
+      if (error instanceof SealError) return { reason: error.message };
+      throw error;
+    }
+  }
+
+  private async store(accepted: Array<{ item: CapturedLaunch; sealed?: SealedSecret }>, manager: DataSource['manager']): Promise<void> {
+    for (const { item, sealed } of accepted) {
+      const { event } = item;
+      const triple: ContextTriple = { platformId: event.data.platformId, contextId: event.data.contextId, resourceLinkId: event.data.resourceLinkId };
+      await this.contexts.upsert(event.data, event.time, event.id, manager);
+      if (!sealed) continue;
+      const { outcome, version } = await this.keys.upsert(triple, sealed, { capturedAt: event.data.launchedAt, eventTime: event.time, eventId: event.id }, manager);
+      if (outcome === 'ignored') {
+        this.logger.debug({ eventId: event.id, ...triple }, 'older or repeated LaunchCaptured; stored key kept');
+        continue;
+      }
+      await this.audit.record(
+        {
+          actor: ACTOR,
+          action: outcome === 'stored' ? 'service-key.store' : 'service-key.overwrite',
+          subjectType: 'service-key',
+          subjectId: contextKey(triple),
+          detail: { eventId: event.id, capturedAt: event.data.launchedAt, launchedBy: event.data.userId, masterKeyId: sealed.keyId, version },
+          correlationId: event.correlationid,
+        },
+        manager,
+      );
+    }
+  }
+}
+
+function sameTriple(a: ContextTriple, b: ContextTriple): boolean {
+  return a.platformId === b.platformId && a.contextId === b.contextId && a.resourceLinkId === b.resourceLinkId;
+}

@@ -1,0 +1,62 @@
+import { CompletionBuffer, type CompletionStore } from './completion.buffer';
+import type { CompletionResult } from './delivery-completion.repository';
+import type { ClaimedScore, Completion } from './delivery-outcome';
+import { settle } from './settle';
+
+const row = (id: string): ClaimedScore => ({
+  id,
+  platformId: 'p',
+  contextId: 'c',
+  resourceLinkId: 'r',
+  lineItemKey: '',
+  lineItem: null,
+  userId: id,
+  version: 1,
+  score: { userId: id, activityProgress: 'Completed', gradingProgress: 'FullyGraded', timestamp: '2026-01-01T00:00:00Z' },
+  attempts: 0,
+  firstAttemptAt: null,
+  lastStatusCode: null,
+  leaseOwner: 'l',
+  sendDeadline: Date.now() + 60_000,
+});
+const done = (id: string): Completion => ({ row: row(id), outcome: { kind: 'delivered', lineItemId: 'li' }, attemptedAt: new Date() });
+const policy = { backoff: { baseMs: 1, maxMs: 1, random: () => 0 }, giveUpAfterMs: 1e9, relaunchGraceMs: 0, now: Date.now() };
+
+class FlakyStore implements CompletionStore {
+  batches: string[][] = [];
+  failuresLeft = 0;
+  async complete(completions: Completion[], settleFn: Parameters<CompletionStore['complete']>[1]): Promise<CompletionResult> {
+    if (this.failuresLeft-- > 0) throw new Error('connection terminated');
+    this.batches.push(completions.map((c) => c.row.id));
+    return { settled: settleFn(completions, new Map()), fenced: 0, staleContexts: [] };
+  }
+}
+
+describe('CompletionBuffer', () => {
+  it('records results in batches', async () => {
+    const store = new FlakyStore();
+    const buffer = new CompletionBuffer({ store, settle: (c, ctx) => settle(c, ctx, policy), onStale: async () => undefined, lingerMs: 5 });
+    for (const id of ['1', '2', '3']) buffer.add(done(id));
+    await buffer.drain(1000);
+    expect(store.batches).toEqual([['1', '2', '3']]);
+  });
+
+  it('keeps results through a database outage and records them once it is back', async () => {
+    const store = new FlakyStore();
+    store.failuresLeft = 2;
+    const recorded: number[] = [];
+    const buffer = new CompletionBuffer({
+      store,
+      settle: (c, ctx) => settle(c, ctx, policy),
+      onStale: async () => undefined,
+      onRecorded: (r) => recorded.push(r.settled.length),
+      lingerMs: 1,
+    });
+    buffer.add(done('1'));
+    buffer.add(done('2'));
+    await buffer.drain(5000);
+    expect(store.batches).toEqual([['1', '2']]);
+    expect(recorded).toEqual([2]);
+    expect(buffer.size).toBe(0);
+  });
+});

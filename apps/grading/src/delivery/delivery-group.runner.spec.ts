@@ -1,0 +1,171 @@
+import { LtiaasCredentialInvalidError, LtiaasNotFoundError, LtiaasRetryableError, type LineItem, type LtiaasCredential, type Score } from '@app/ltiaas';
+import { Semaphore } from '../common/semaphore';
+import { CredentialResolver } from './credentials/credential.resolver';
+import type { ClaimedScore, Completion } from './delivery-outcome';
+import { DeliveryGroupRunner, type PlatformGate } from './delivery-group.runner';
+import { LineItemResolver, type LineItemStore } from './line-items/line-item.resolver';
+import { CredentialUnavailableError, type LtiaasPort, type VaultPort } from './ports';
+
+const NOW = Date.parse('2026-03-01T12:00:00Z');
+const clock = { now: () => NOW };
+const triple = { platformId: 'p', contextId: 'c', resourceLinkId: 'r' };
+
+function row(userId: string, over: Partial<ClaimedScore> = {}): ClaimedScore {
+  return {
+    id: userId,
+    ...triple,
+    lineItemKey: '',
+    lineItem: null,
+    userId,
+    version: 1,
+    score: { userId, scoreGiven: 1, scoreMaximum: 10, activityProgress: 'Completed', gradingProgress: 'FullyGraded', timestamp: '2026-03-01T11:00:00.000001Z' },
+    attempts: 0,
+    firstAttemptAt: null,
+    lastStatusCode: null,
+    leaseOwner: 'lease',
+    sendDeadline: NOW + 30_000,
+    ...over,
+  };
+}
+
+class FakeLtiaas implements LtiaasPort {
+  posted: Array<{ cred: LtiaasCredential; lineItemId: string; score: Score }> = [];
+  failFor = new Map<string, Error>();
+  lineItems: LineItem[] = [];
+  created: LineItem[] = [];
+
+  async postScore(cred: LtiaasCredential, lineItemId: string, score: Score) {
+    const failure = this.failFor.get(score.userId);
+    if (failure) throw failure;
+    this.posted.push({ cred, lineItemId, score });
+    return { requestId: 'x', rateLimitRemaining: undefined };
+  }
+  async listLineItems() {
+    return this.lineItems;
+  }
+  async createLineItem(_cred: LtiaasCredential, input: { label: string; scoreMaximum: number; resourceLinkId?: string }) {
+    const item = { id: `https://lms/li/${this.created.length + 1}`, ...input };
+    this.created.push(item);
+    this.lineItems.push(item);
+    return item;
+  }
+}
+
+class MemoryLineItems implements LineItemStore {
+  saved = new Map<string, string>();
+  async find(_t: unknown, key: string) {
+    return this.saved.get(key);
+  }
+  async save(_t: unknown, key: string, id: string) {
+    this.saved.set(key, id);
+  }
+  async forget(_t: unknown, key: string) {
+    this.saved.delete(key);
+  }
+  async exclusively<T>(_t: unknown, _k: string, fn: () => Promise<T>) {
+    return fn();
+  }
+}
+
+const openGate: PlatformGate & { reports: Array<{ throttled: boolean }> } = {
+  reports: [],
+  async acquire() {},
+  report(_p, result) {
+    this.reports.push(result);
+  },
+};
+
+function setup(options: { vault?: Partial<VaultPort>; launchLineItem?: string | null } = {}) {
+  const ltiaas = new FakeLtiaas();
+  const vault: VaultPort = {
+    resolve: async () => ({ serviceKey: 'svc-1', capturedAt: '2026-03-01T10:00:00.000000Z' }),
+    markStale: async () => undefined,
+    ...options.vault,
+  };
+  const completions: Completion[] = [];
+  const runner = new DeliveryGroupRunner({
+    ltiaas,
+    credentials: new CredentialResolver(vault, clock, 60_000),
+    lineItems: new LineItemResolver(ltiaas, new MemoryLineItems(), { launchLineItemId: async () => (options.launchLineItem === undefined ? 'https://lms/launch-li' : options.launchLineItem) }, clock),
+    gate: openGate,
+    slots: new Semaphore(4),
+    clock,
+    backoff: { baseMs: 1000, maxMs: 60_000, random: () => 0.5 },
+    sink: { add: (c) => completions.push(c) },
+  });
+  const kinds = () => Object.fromEntries(completions.map((c) => [c.row.userId, c.outcome.kind]));
+  return { ltiaas, runner, completions, kinds };
+}
+
+describe('DeliveryGroupRunner', () => {
+  it("posts every row to the launch's line item with the serviceKey, timestamp included", async () => {
+    const { ltiaas, runner, kinds } = setup();
+    await runner.run([row('u1'), row('u2')]);
+    expect(kinds()).toEqual({ u1: 'delivered', u2: 'delivered' });
+    expect(ltiaas.posted.map((p) => [p.lineItemId, p.cred.serviceKey, p.score.timestamp])).toEqual([
+      ['https://lms/launch-li', 'svc-1', '2026-03-01T11:00:00.000001Z'],
+      ['https://lms/launch-li', 'svc-1', '2026-03-01T11:00:00.000001Z'],
+    ]);
+  });
+
+  it('creates the line item a selector names, once, when the LMS has none', async () => {
+    const { ltiaas, runner, kinds } = setup({ launchLineItem: null });
+    const selector = { resourceId: 'quiz-1', label: 'Quiz 1', scoreMaximum: 50 };
+    await runner.run([row('u1', { lineItemKey: 'quiz', lineItem: selector }), row('u2', { lineItemKey: 'quiz', lineItem: selector })]);
+    expect(kinds()).toEqual({ u1: 'delivered', u2: 'delivered' });
+    expect(ltiaas.created).toEqual([{ id: 'https://lms/li/1', label: 'Quiz 1', scoreMaximum: 50, resourceLinkId: 'r', resourceId: 'quiz-1' }]);
+  });
+
+  it('fails a selector that matches nothing and cannot create, without posting', async () => {
+    const { ltiaas, runner, completions } = setup({ launchLineItem: null });
+    await runner.run([row('u1', { lineItemKey: 'x', lineItem: { tag: 'missing' } })]);
+    expect(completions[0].outcome).toMatchObject({ kind: 'failed', message: expect.stringMatching(/no line item matches tag="missing"/) });
+    expect(ltiaas.posted).toEqual([]);
+  });
+
+  it('stops the whole group when the serviceKey is refused: the unsent rows wait with it', async () => {
+    const { ltiaas, runner, completions } = setup();
+    ltiaas.failFor.set('u1', new LtiaasCredentialInvalidError('401', { status: 401 }));
+    const rows = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'].map((u) => row(u));
+    await runner.run(rows);
+    const credential = completions.filter((c) => c.outcome.kind === 'credential');
+    expect(credential.length).toBeGreaterThanOrEqual(1);
+    expect(credential[0].outcome).toMatchObject({ problem: { type: 'rejected', capturedAt: '2026-03-01T10:00:00.000000Z' } });
+    // Four slots: u1..u4 were already in flight, u5 and u6 never go out.
+    expect(ltiaas.posted.map((p) => p.score.userId)).not.toContain('u6');
+    expect(completions).toHaveLength(6);
+  });
+
+  it('hands every row the vault problem when there is no key', async () => {
+    const { runner, kinds, ltiaas } = setup({ vault: { resolve: async () => Promise.reject(new CredentialUnavailableError('missing', 'no key')) } });
+    await runner.run([row('u1'), row('u2')]);
+    expect(kinds()).toEqual({ u1: 'credential', u2: 'credential' });
+    expect(ltiaas.posted).toEqual([]);
+  });
+
+  it('retries a row whose line item vanished once, after forgetting the line item', async () => {
+    const { ltiaas, runner, completions } = setup();
+    ltiaas.failFor.set('u1', new LtiaasNotFoundError('404', { status: 404 }));
+    await runner.run([row('u1')]);
+    expect(completions[0].outcome).toMatchObject({ kind: 'retry', statusCode: 404 });
+    ltiaas.failFor.set('u2', new LtiaasNotFoundError('404', { status: 404 }));
+    await runner.run([row('u2', { lastStatusCode: 404 })]);
+    expect(completions[1].outcome).toMatchObject({ kind: 'failed', statusCode: 404 });
+  });
+
+  it('reports throttling to the platform gate and retries after Retry-After', async () => {
+    const { ltiaas, runner, completions } = setup();
+    openGate.reports.length = 0;
+    ltiaas.failFor.set('u1', new LtiaasRetryableError('429', 'rate-limited', 3000, { status: 429 }));
+    await runner.run([row('u1')]);
+    expect(openGate.reports).toEqual([{ throttled: true, remaining: undefined }]);
+    expect(completions[0].outcome).toMatchObject({ kind: 'retry', delayMs: 3000 });
+  });
+
+  it('releases unsent a row whose lease is too close to its end', async () => {
+    const { ltiaas, runner, completions } = setup();
+    await runner.run([row('u1', { sendDeadline: NOW - 1 })]);
+    expect(completions[0].outcome).toEqual({ kind: 'released' });
+    expect(ltiaas.posted).toEqual([]);
+  });
+});

@@ -1,0 +1,79 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { GRADING_CONFIG } from '../grading.database';
+import type { GradingConfig } from '../grading.config';
+import { LedgerMaintenanceRepository, type ResendScope } from '../ledger/ledger-maintenance.repository';
+import type { Job, JobContext, JobResult } from './job';
+import { GradeSyncTracker, type Tally } from './grade-sync.tracker';
+import type { RunScope } from './sync-run';
+
+export interface GradeSyncParams {
+  /** A forced full resend of a context or one activity, delivered or not (an LMS gradebook that was reset). */
+  resend?: ResendScope;
+}
+
+/**
+ * The nightly grade sync: re-offers every ledger row whose latest value has
+ * not been delivered (only what changed), or with `resend` every row of a
+ * context, then watches the delivery workers try each one and records how
+ * they ended. It delivers nothing itself: the workers keep ordering,
+ * leases and rate limits.
+ */
+@Injectable()
+export class GradeSyncJob implements Job<GradeSyncParams> {
+  readonly name = 'grade-sync' as const;
+
+  constructor(
+    private readonly ledger: LedgerMaintenanceRepository,
+    private readonly tracker: GradeSyncTracker,
+    @Inject(GRADING_CONFIG) private readonly config: GradingConfig,
+  ) {}
+
+  scopeOf(params: GradeSyncParams): RunScope {
+    return params.resend ? { ...params.resend, force: true } : {};
+  }
+
+  async execute({ params, signal, log, progress }: JobContext<GradeSyncParams>): Promise<JobResult> {
+    const watched = await this.tracker.snapshot(params.resend);
+    const reoffered = params.resend ? await this.ledger.forceResend(params.resend) : await this.ledger.reofferUndelivered();
+    const offered = watched.ids.length;
+    log.log('grade sync offered rows for delivery', { rowsOffered: offered, rowsMadeDue: reoffered });
+    await progress({ rowsOffered: offered }, { rowsMadeDue: reoffered });
+
+    const deadline = Date.now() + this.config.GRADE_SYNC_SETTLE_TIMEOUT_MS;
+    let tally = await this.tracker.tally(watched);
+    while (tally.unsettled > 0 && Date.now() < deadline && !signal.aborted) {
+      await sleep(this.config.GRADE_SYNC_POLL_MS, signal);
+      tally = await this.tracker.tally(watched);
+      await progress(countsOf(offered, tally));
+    }
+    const settled = tally.unsettled === 0;
+    if (!settled && !signal.aborted) log.warn('grade sync stopped watching before every row was tried', { unsettled: tally.unsettled });
+    return {
+      counts: countsOf(offered, tally),
+      details: { rowsMadeDue: reoffered, superseded: tally.superseded, waitingForLaunch: tally.waitingForLaunch, retrying: tally.retrying, unsettled: tally.unsettled, settled },
+      // Offering is the job; watching is reporting. Stopped while watching, the rows still go out.
+      complete: settled,
+    };
+  }
+}
+
+function countsOf(offered: number, tally: Tally) {
+  return {
+    rowsOffered: offered,
+    rowsDelivered: tally.delivered,
+    rowsFailed: tally.failed,
+    rowsPending: tally.waitingForLaunch + tally.retrying + tally.unsettled,
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}

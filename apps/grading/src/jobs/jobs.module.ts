@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { LedgerMaintenanceRepository } from '../ledger/ledger-maintenance.repository';
+import { RostersModule } from '../rosters/rosters.module';
+import { GradeSyncJob } from './grade-sync.job';
+import { GradeSyncTracker } from './grade-sync.tracker';
+import { JobRunner } from './job-runner';
+import { JobScheduler } from './job-scheduler';
+import { ShutdownLog } from './shutdown.log';
+import { SyncRunsRepository } from './sync-runs.repository';
+import { SyncController } from './sync.controller';
+import { SyncService } from './sync.service';
+
+/** The nightly grade sync and roster refresh: cron, one runner across replicas, admin triggers, run records. */
+@Module({
+  imports: [ScheduleModule.forRoot(), RostersModule],
+  controllers: [SyncController],
+  providers: [LedgerMaintenanceRepository, GradeSyncTracker, GradeSyncJob, SyncRunsRepository, JobRunner, JobScheduler, SyncService, ShutdownLog],
+  exports: [SyncRunsRepository, JobRunner],
+})
+export class JobsModule {}

@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+export interface OutboxRecord {
+  key: string;
+  value: unknown;
+}
+
+/** ScoreDelivered / ScoreFailed events written with the delivery result, published afterwards. */
+@Injectable()
+export class OutcomeOutboxRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /**
+   * Hands up to `limit` events to `publish` and deletes them once it
+   * resolves, all in one transaction: if publishing fails nothing is
+   * deleted, and SKIP LOCKED lets replicas drain the outbox side by side.
+   * Answers how many were published.
+   */
+  async drain(limit: number, publish: (records: OutboxRecord[]) => Promise<void>): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const rows: Array<{ id: string; key: string; event: unknown }> = await tx.query(
+        `SELECT o.id::text, o.key, o.event FROM grading.outcome_outbox o ORDER BY o.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [limit],
+      );
+      if (rows.length === 0) return 0;
+      await publish(rows.map((r) => ({ key: r.key, value: r.event })));
+      await tx.query(`DELETE FROM grading.outcome_outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      return rows.length;
+    });
+  }
+}

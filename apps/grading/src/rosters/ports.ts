@@ -1,0 +1,28 @@
+import type { ContextTriple, RosterRefreshedData } from '@app/contracts';
+import type { CallOptions, LtiaasCredential, MembershipPage, MembershipQuery } from '@app/ltiaas';
+import type { ResolvedCredential } from '../delivery/ports';
+
+/** The part of LtiaasClient a roster refresh uses; the real client satisfies it as is. */
+export interface MembershipSource {
+  iterateMemberships(cred: LtiaasCredential, query?: MembershipQuery, call?: CallOptions): AsyncIterable<MembershipPage>;
+}
+export const MEMBERSHIP_SOURCE = Symbol('MEMBERSHIP_SOURCE');
+
+/**
+ * serviceKeys, resolved as delivery resolves them (delivery's
+ * CredentialResolver satisfies it): throws CredentialUnavailableError when
+ * the vault holds none or it is stale, VaultUnavailableError when the vault
+ * cannot answer now.
+ */
+export interface RosterCredentials {
+  resolve(triple: ContextTriple): Promise<ResolvedCredential>;
+  /** Drops a cached key LTIAAS refused, so the next run asks the vault again. */
+  forget?(triple: ContextTriple): void;
+}
+export const ROSTER_CREDENTIALS = Symbol('ROSTER_CREDENTIALS');
+
+/** Where RosterRefreshed goes (Kafka in production). */
+export interface RosterEvents {
+  refreshed(data: RosterRefreshedData, correlationId: string): Promise<void>;
+}
+export const ROSTER_EVENTS = Symbol('ROSTER_EVENTS');

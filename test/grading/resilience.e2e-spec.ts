@@ -1,0 +1,183 @@
+// Grading as its own OS process, on a Kafka broker and a PostgreSQL of this
+// suite's own: kill -9 of grading mid-run, a broker restart and a database
+// restart each end with the exact gradebook, nothing lost, nothing older
+// sent after something newer.
+import type { Producer } from 'kafkajs';
+import { OwnBroker } from '../support/broker';
+import { startEmulator, type EmulatorHandle } from '../support/emulator';
+import {
+  buildScenario,
+  checkGradebook,
+  enrollScenario,
+  gradingEnv,
+  GradingClient,
+  Launcher,
+  lineItemsOf,
+  publishScores,
+  randomId,
+  sleep,
+  spawnGrading,
+  startOwnPostgres,
+  startVault,
+  type GradingProcess,
+  type LaunchedActivity,
+  type OwnPostgres,
+  type Scenario,
+  type VaultHandle,
+} from '../support/grading';
+import { createTestDatabase, dropTestDatabase, eventually, testKafka, testTopicPrefix } from '../support/infra';
+
+const size = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const SCORES = size('GRADING_E2E_SCORES', 10_000);
+const USERS = size('GRADING_E2E_USERS', 200);
+const ACTIVITIES = size('GRADING_E2E_ACTIVITIES', 20);
+const PLATFORMS = size('GRADING_E2E_PLATFORMS', 3);
+const DELIVERY_TIMEOUT_MS = size('GRADING_E2E_TIMEOUT_MS', 600_000);
+const BROKER_PORT = size('GRADING_E2E_BROKER_PORT', 19_592);
+
+jest.setTimeout(DELIVERY_TIMEOUT_MS * 2 + 300_000);
+
+describe('grading resilience', () => {
+  const broker = new OwnBroker(BROKER_PORT);
+  let postgres: OwnPostgres;
+  let vaultDatabaseUrl: string;
+  let prefix: string;
+  let emulator: EmulatorHandle;
+  let vault: VaultHandle;
+  let grading: GradingProcess;
+  let env: Record<string, string>;
+  let producer: Producer;
+  let launcher: Launcher;
+  let client: GradingClient;
+
+  beforeAll(async () => {
+    await broker.start();
+    postgres = await startOwnPostgres();
+    vaultDatabaseUrl = await createTestDatabase('grading_resilience_vault');
+    prefix = testTopicPrefix();
+    emulator = await startEmulator();
+    vault = await startVault({ databaseUrl: vaultDatabaseUrl, brokers: broker.brokers, topicPrefix: prefix });
+    const gradingKey = await vault.issueKey('grading-service', ['credentials:resolve']);
+    client = new GradingClient(() => grading.url, vault.url, await vault.issueKey('grader', ['scores:write', 'scores:read']));
+    env = gradingEnv({
+      databaseUrl: postgres.url('grading_resilience'),
+      brokers: broker.brokers,
+      topicPrefix: prefix,
+      ltiaasUrl: emulator.url,
+      ltiaasApiKey: emulator.apiKey,
+      vaultUrl: vault.url,
+      gradingApiKey: gradingKey,
+      // A killed process's rows come back after the lease; a short one keeps the suite quick.
+      overrides: { DELIVERY_LEASE_MS: '15000', LTIAAS_TIMEOUT_MS: '4000' },
+    });
+    grading = await spawnGrading(env);
+    producer = testKafka(broker.brokers).producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 30, maxRetryTime: 5000 } });
+    await producer.connect();
+    launcher = new Launcher(emulator, producer, prefix, vault.sealPublicJwk);
+  });
+
+  afterAll(async () => {
+    await producer?.disconnect().catch(() => undefined);
+    await grading?.close();
+    await vault?.close();
+    await emulator?.close();
+    await postgres?.destroy();
+    await broker.stop();
+    if (vaultDatabaseUrl) await dropTestDatabase(vaultDatabaseUrl);
+  });
+
+  function newScenario(seed: number): Scenario {
+    return buildScenario({ platforms: PLATFORMS, activities: ACTIVITIES, users: USERS, scores: SCORES, seed, runId: randomId() });
+  }
+
+  async function prepare(scenario: Scenario): Promise<LaunchedActivity[]> {
+    await enrollScenario(emulator, scenario);
+    return Promise.all(scenario.activities.map((a) => launcher.launch(a)));
+  }
+
+  /** Half over Kafka, half over HTTP (retrying 503s and a grading that is not there). */
+  async function send(scores: Scenario['scores']): Promise<void> {
+    const viaKafka = scores.filter((_, i) => i % 2 === 0);
+    const viaHttp = scores.filter((_, i) => i % 2 === 1);
+    const batches: Array<Promise<unknown>> = [];
+    for (let i = 0; i < viaHttp.length; i += 250) {
+      const batch = viaHttp.slice(i, i + 250);
+      batches.push(client.postBatchUntilAccepted(batch.map((s) => s.data), `http-${batch[0].eventId}`, DELIVERY_TIMEOUT_MS));
+    }
+    await Promise.all([publishScores(producer, prefix, viaKafka.map((s) => ({ id: s.eventId, data: s.data }))), ...batches]);
+  }
+
+  async function countDelivered(scenario: Scenario): Promise<number> {
+    const platformIds = [...new Set(scenario.activities.map((a) => a.platformId))];
+    const rows = (await Promise.all(platformIds.map((platformId) => client.allScores({ platformId, status: 'delivered' })))).flat();
+    return rows.length;
+  }
+
+  async function expectExactGradebook(scenario: Scenario, launched: LaunchedActivity[]): Promise<void> {
+    const platformIds = [...new Set(scenario.activities.map((a) => a.platformId))];
+    let summary = '';
+    await eventually(
+      async () => {
+        const rows = (await Promise.all(platformIds.map((platformId) => client.allScores({ platformId })))).flat();
+        const done = rows.filter((r) => r.status === 'delivered' && !r.inFlight);
+        summary = `${done.length} of ${scenario.expected.size} delivered (${rows.length} rows)`;
+        return rows.length === scenario.expected.size && done.length === rows.length;
+      },
+      { timeoutMs: DELIVERY_TIMEOUT_MS, intervalMs: 2000, what: 'every ledger row delivered' },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message.split(';')[0]}: ${summary}`);
+    });
+    const gradebook = await checkGradebook(emulator, scenario, await lineItemsOf(emulator, launched.map((l, i) => ({ ...scenario.activities[i], ...l }))));
+    expect(gradebook.wrong.slice(0, 5)).toEqual([]);
+    expect(gradebook.strays).toBe(0);
+  }
+
+  it('loses nothing when grading is killed with SIGKILL mid-run and restarted', async () => {
+    const scenario = newScenario(11);
+    const launched = await prepare(scenario);
+    const third = Math.floor(scenario.scores.length / 3);
+    await send(scenario.scores.slice(0, third));
+    await eventually(async () => (await countDelivered(scenario)) > 100, { timeoutMs: DELIVERY_TIMEOUT_MS, what: 'deliveries under way' });
+    await grading.kill();
+    // While grading is gone: Kafka still takes scores; HTTP waits for the restart.
+    const whileDown = send(scenario.scores.slice(third, 2 * third));
+    await sleep(2000);
+    grading = await spawnGrading(env);
+    await whileDown;
+    await send(scenario.scores.slice(2 * third));
+    await expectExactGradebook(scenario, launched);
+  });
+
+  it('loses nothing across a restart of the Kafka broker', async () => {
+    const scenario = newScenario(12);
+    const launched = await prepare(scenario);
+    const half = Math.floor(scenario.scores.length / 2);
+    await send(scenario.scores.slice(0, half));
+    await broker.stop();
+    // HTTP ingest answers 503 while the broker is away; the client retries until it is back.
+    const httpOnly = scenario.scores.slice(half, half + 500).map((s) => s.data);
+    const duringOutage = client.postBatchUntilAccepted(httpOnly.slice(0, 250), `outage-${scenario.scores[half].eventId}`, DELIVERY_TIMEOUT_MS);
+    await sleep(5000);
+    await broker.start();
+    await duringOutage;
+    await client.postBatchUntilAccepted(httpOnly.slice(250), `outage-2-${scenario.scores[half].eventId}`, DELIVERY_TIMEOUT_MS);
+    await send(scenario.scores.slice(half + 500));
+    await expectExactGradebook(scenario, launched);
+  });
+
+  it('loses nothing across a restart of PostgreSQL', async () => {
+    const scenario = newScenario(13);
+    const launched = await prepare(scenario);
+    const half = Math.floor(scenario.scores.length / 2);
+    await send(scenario.scores.slice(0, half));
+    await eventually(async () => (await countDelivered(scenario)) > 100, { timeoutMs: DELIVERY_TIMEOUT_MS, what: 'deliveries under way' });
+    await postgres.stop();
+    // Kafka keeps taking scores while the ledger is away; the consumer waits and catches up.
+    const whileDown = publishScores(producer, prefix, scenario.scores.slice(half, half + 1000).map((s) => ({ id: s.eventId, data: s.data })));
+    await sleep(5000);
+    await postgres.start();
+    await whileDown;
+    await send(scenario.scores.slice(half + 1000));
+    await expectExactGradebook(scenario, launched);
+  });
+});
