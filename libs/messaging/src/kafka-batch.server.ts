@@ -155,7 +155,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
           await this.deadLetter([{ topic, partition: record.partition, message: record.message, reason, attempts: attempt, firstFailureAt }]);
           return;
         }
-        this.log.warn({ err: error, topic, offset: record.offset, attempt }, 'record failed; retrying');
+        this.log.warn({ err: error, topic, offset: record.offset, eventId: eventIdOf(record.value), attempt }, 'record failed; retrying');
         await this.pause(payload, backoffMs(attempt));
       }
     }
@@ -172,7 +172,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
     await this.deadLetters.send(letters);
     for (const l of letters) {
       this.deadLettered?.inc({ topic: l.topic });
-      this.log.warn({ topic: l.topic, partition: l.partition, offset: l.message.offset, reason: l.reason, attempts: l.attempts }, 'record dead-lettered');
+      this.log.warn({ topic: l.topic, partition: l.partition, offset: l.message.offset, eventId: eventIdOf(l.message.value), reason: l.reason, attempts: l.attempts }, 'record dead-lettered');
     }
   }
 
@@ -215,6 +215,17 @@ function parseRecord(schema: z.ZodType, message: KafkaMessage): Parsed {
   const result = schema.safeParse(json);
   if (result.success) return { ok: true, value: result.data };
   return { ok: false, reason: result.error.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`).join('; ') };
+}
+
+/** The CloudEvent id of a record (parsed, or raw bytes that may not parse), so its log lines can be found by event. */
+function eventIdOf(value: unknown): string | undefined {
+  try {
+    const event = Buffer.isBuffer(value) ? (JSON.parse(value.toString()) as unknown) : value;
+    const id = event && typeof event === 'object' ? (event as { id?: unknown }).id : undefined;
+    return typeof id === 'string' ? id.slice(0, 200) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function headersOf(message: KafkaMessage): Record<string, string> {

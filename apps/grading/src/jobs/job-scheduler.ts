@@ -44,14 +44,12 @@ export class JobScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private schedule<P>(job: Job<P>, expression: string, params: P): void {
-    const precisionMs = expression.trim().split(/\s+/).length >= 6 ? 1_000 : 60_000;
     const cron = CronJob.from({
       cronTime: expression,
       timeZone: 'UTC',
       start: false,
       onTick: async () => {
-        // The slot is the scheduled instant: a tick fires at or just after it, never before.
-        const slot = new Date(Math.floor(Date.now() / precisionMs) * precisionMs);
+        const slot = cronSlot(expression, Date.now());
         try {
           const outcome = await this.runner.start(job, params, { trigger: 'schedule', slot });
           if (outcome.started) await outcome.done.catch(() => undefined);
@@ -67,4 +65,14 @@ export class JobScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     cron.start();
     this.logger.log({ job: job.name, cron: expression, next: cron.nextDate().toISO() }, 'job scheduled (UTC)');
   }
+}
+
+/**
+ * The scheduled instant a tick belongs to: cron fires at or just after it,
+ * never before, so every replica rounds down to the same slot (to the minute,
+ * or to the second for a six-field expression).
+ */
+export function cronSlot(expression: string, firedAtMs: number): Date {
+  const precisionMs = expression.trim().split(/\s+/).length >= 6 ? 1_000 : 60_000;
+  return new Date(Math.floor(firedAtMs / precisionMs) * precisionMs);
 }

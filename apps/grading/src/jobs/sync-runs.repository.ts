@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { rowsOf } from '../common/sql';
 import type { JobName, RunCounts, RunScope, RunStatus, RunTrigger, SyncRun } from './sync-run';
 
 interface RunRow {
@@ -73,7 +74,7 @@ export class SyncRunsRepository {
    * while holding the job's lock: then nobody else can be running it.
    */
   async markAbandonedInterrupted(job: JobName): Promise<SyncRun[]> {
-    const rows = updated<RunRow>(await this.db.query(
+    const rows = rowsOf<RunRow>(await this.db.query(
       `UPDATE grading.sync_runs SET status = 'interrupted', finished_at = heartbeat_at,
               error = COALESCE(error, 'the process running it stopped before it finished')
        WHERE job = $1 AND status = 'running' RETURNING ${COLUMNS_OUT}`,
@@ -118,7 +119,7 @@ export class SyncRunsRepository {
 
   async finish(id: string, status: Exclude<RunStatus, 'running'>, counts: Partial<RunCounts>, details: Record<string, unknown>, error?: string): Promise<SyncRun> {
     const { sets, params } = countAssignments(counts, 4);
-    const rows = updated<RunRow>(await this.db.query(
+    const rows = rowsOf<RunRow>(await this.db.query(
       `UPDATE grading.sync_runs SET status = $2, finished_at = now(), heartbeat_at = now(), details = details || $3::jsonb, error = $4
          ${sets.length ? `, ${sets.join(', ')}` : ''}
        WHERE id = $1 RETURNING ${COLUMNS_OUT}`,
@@ -166,12 +167,6 @@ export class SyncRunsRepository {
     );
     return { lastSucceededAt: row.last, firstStartedAt: row.first, running: row.running === true };
   }
-}
-
-/** TypeORM answers an UPDATE … RETURNING on PostgreSQL with [rows, affected]; an INSERT or SELECT with rows. */
-export function updated<T>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
-  return result as T[];
 }
 
 function countAssignments(counts: Partial<RunCounts>, offset: number): { sets: string[]; params: unknown[] } {

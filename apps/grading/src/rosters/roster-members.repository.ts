@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { updated } from '../jobs/sync-runs.repository';
+import { rowsOf } from '../common/sql';
 
 export interface RosterMember {
   userId: string;
@@ -59,7 +59,7 @@ export class RosterMembersRepository {
 
   /** Members of the course the run did not see: no longer enrolled. Answers how many were marked. */
   async deactivateUnseen(course: CourseRef, runId: string): Promise<number> {
-    const rows = updated<{ user_id: string }>(await this.db.query(
+    const rows = rowsOf<{ user_id: string }>(await this.db.query(
       `UPDATE grading.roster_members SET status = 'Inactive', removed_at = now(), updated_at = now()
        WHERE platform_id = $1 AND context_id = $2 AND last_seen_run_id IS DISTINCT FROM $3::bigint AND removed_at IS NULL
        RETURNING user_id`,

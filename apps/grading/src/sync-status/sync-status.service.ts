@@ -73,19 +73,7 @@ export class SyncStatusService {
   }
 
   private async job(job: JobName, maxAgeSeconds: number): Promise<Check> {
-    const { lastSucceededAt, firstStartedAt, running } = await this.runs.lastSuccess(job);
-    // Never succeeded: measured from when it first tried, or from this process's start if it never did.
-    const since = lastSucceededAt ?? (firstStartedAt && firstStartedAt < PROCESS_STARTED_AT ? firstStartedAt : PROCESS_STARTED_AT);
-    const ageSeconds = Math.max(0, Math.round((Date.now() - since.getTime()) / 1000));
-    const ok = ageSeconds <= maxAgeSeconds;
-    return {
-      ok,
-      ...(ok ? {} : { reason: lastSucceededAt ? `last succeeded ${ageSeconds} s ago (limit ${maxAgeSeconds} s)` : `has not succeeded in ${ageSeconds} s (limit ${maxAgeSeconds} s)` }),
-      lastSucceededAt: lastSucceededAt?.toISOString() ?? null,
-      ageSeconds,
-      maxAgeSeconds,
-      running,
-    };
+    return jobCheck(await this.runs.lastSuccess(job), maxAgeSeconds, Date.now(), PROCESS_STARTED_AT);
   }
 
   private async staleContexts(): Promise<{ contexts: number }> {
@@ -98,7 +86,32 @@ export class SyncStatusService {
   }
 }
 
-function limited(what: string, value: number, max: number | undefined, fields: Record<string, unknown>): Check {
+/**
+ * A job is healthy while its last success is younger than the limit. One that
+ * never succeeded is measured from its first try, or from this process's
+ * start when it never tried (a fresh deployment is not an alert).
+ */
+export function jobCheck(
+  runs: { lastSucceededAt: Date | null; firstStartedAt: Date | null; running: boolean },
+  maxAgeSeconds: number,
+  nowMs: number,
+  processStartedAt: Date,
+): Check {
+  const { lastSucceededAt, firstStartedAt, running } = runs;
+  const since = lastSucceededAt ?? (firstStartedAt && firstStartedAt < processStartedAt ? firstStartedAt : processStartedAt);
+  const ageSeconds = Math.max(0, Math.round((nowMs - since.getTime()) / 1000));
+  const ok = ageSeconds <= maxAgeSeconds;
+  return {
+    ok,
+    ...(ok ? {} : { reason: lastSucceededAt ? `last succeeded ${ageSeconds} s ago (limit ${maxAgeSeconds} s)` : `has not succeeded in ${ageSeconds} s (limit ${maxAgeSeconds} s)` }),
+    lastSucceededAt: lastSucceededAt?.toISOString() ?? null,
+    ageSeconds,
+    maxAgeSeconds,
+    running,
+  };
+}
+
+export function limited(what: string, value: number, max: number | undefined, fields: Record<string, unknown>): Check {
   const ok = max === undefined || value <= max;
   return { ok, ...(ok ? {} : { reason: `${value} ${what} (limit ${max})` }), ...fields, ...(max !== undefined ? { max } : {}) };
 }
