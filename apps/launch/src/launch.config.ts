@@ -12,9 +12,12 @@ export const launchEnv = infrastructureEnv.extend({
   /** Where the user goes after capture, with `?ltik=`; default: the built-in landing page at /app. */
   TOOL_APP_URL: httpUrl.optional(),
   /** How long a launch waits for Kafka before its event goes to the outbox instead. */
-  LAUNCH_PUBLISH_TIMEOUT_MS: positiveInt(1000),
-  /** How long an event may wait to share a Kafka request with others. */
-  LAUNCH_PUBLISH_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(5),
+  LAUNCH_PUBLISH_TIMEOUT_MS: positiveInt(500),
+  /**
+   * How long an event may wait to share a Kafka request with others. Under load the
+   * one-request-in-flight rule batches anyway; a longer linger only delays light traffic.
+   */
+  LAUNCH_PUBLISH_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(1),
   LAUNCH_OUTBOX_DRAIN_INTERVAL_MS: positiveInt(1000),
 });
 export type LaunchConfig = z.infer<typeof launchEnv>;

@@ -22,7 +22,9 @@ export class LaunchModule {
           settings: { brokers: config.KAFKA_BROKERS, clientId: 'launch', topicPrefix: config.KAFKA_TOPIC_PREFIX, partitions: config.KAFKA_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR },
           logger: createLogger({ app: 'launch', level: config.LOG_LEVEL }),
         }),
-        HealthModule.forApp({ database: true, kafka: true }),
+        // Kafka is not a readiness condition: while it is down launches go to the outbox, and a pod
+        // taken out of service for it would fail exactly the launches the outbox exists to keep.
+        HealthModule.forApp({ database: true, kafka: false }),
         OutboxModule.forRoot({
           schema: 'launch',
           lockKey: advisoryLockKey('outbox:launch'),

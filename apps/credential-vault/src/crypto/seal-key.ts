@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, type JsonWebKey } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -7,13 +7,9 @@ import { z } from 'zod';
  * half. P-256 (kty EC) or X25519 (kty OKP).
  */
 export interface SealPrivateKey {
-  /** The private JWK, for jose to import once at boot. */
+  /** The private JWK (checked here), for jose to import once at boot. */
   jwk: JsonWebKey;
-  key: KeyObject;
-  /** `EC/P-256` or `OKP/X25519`, what an `epk` must match. */
-  kty: 'EC' | 'OKP';
-  crv: 'P-256' | 'X25519';
-  /** RFC 7638 thumbprint of the public key, the JWE `kid`. */
+  /** RFC 7638 thumbprint of the public key, the JWE `kid` launch sends. */
   kid: string;
 }
 
@@ -40,7 +36,7 @@ export const sealPrivateJwkSchema = z.string().transform((value, ctx): SealPriva
   try {
     const key = createPrivateKey({ key: jwk.data as JsonWebKey, format: 'jwk' });
     const publicJwk = createPublicKey(key).export({ format: 'jwk' });
-    return { jwk: jwk.data as JsonWebKey, key, kty: jwk.data.kty, crv: jwk.data.crv as SealPrivateKey['crv'], kid: jwkThumbprint(publicJwk) };
+    return { jwk: jwk.data as JsonWebKey, kid: jwkThumbprint(publicJwk) };
   } catch {
     ctx.addIssue({ code: 'custom', message: 'is not a valid key for its curve' });
     return z.NEVER;

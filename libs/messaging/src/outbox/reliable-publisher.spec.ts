@@ -10,6 +10,8 @@ class FakeKafka {
   pending: Array<() => void> = [];
   manual = false;
 
+  connect = async (): Promise<void> => undefined;
+
   publish = async (topic: string, records: OutgoingRecord[]): Promise<void> => {
     if (this.manual) await new Promise<void>((resolve) => this.pending.push(resolve));
     if (this.failing) throw new Error('broker unavailable');

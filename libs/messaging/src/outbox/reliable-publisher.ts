@@ -65,6 +65,8 @@ export class ReliablePublisher {
 
   /** Learns whether the outbox holds records from an earlier run, then starts draining. */
   async start(): Promise<void> {
+    // Connect ahead of the first record, without making boot wait on the broker.
+    this.publisher.connect().catch((error: unknown) => this.options.logger.warn({ err: error }, 'Kafka not reachable at start; records wait in the outbox until it is'));
     try {
       this.backlog = !(await this.store.isEmpty());
     } catch (error) {
