@@ -29,7 +29,7 @@ export async function ensureSecrets() {
   const secrets = readSecrets();
   secrets.VAULT_MASTER_KEYS ??= `local-1:${crypto.randomBytes(32).toString('base64')}`;
   if (!secrets.VAULT_SEAL_PRIVATE_JWK || !secrets.VAULT_SEAL_PUBLIC_JWK) {
-    const { privateKey, publicKey } = await generateKeyPair('ECDH-ES', { crv: 'P-256', extractable: true });
+    const { privateKey, publicKey } = await generateKeyPair('ECDH-ES', { crv: 'X25519', extractable: true });
     secrets.VAULT_SEAL_PRIVATE_JWK = JSON.stringify({ ...(await exportJWK(privateKey)), kid: 'seal-1', alg: 'ECDH-ES' });
     secrets.VAULT_SEAL_PUBLIC_JWK = JSON.stringify({ ...(await exportJWK(publicKey)), kid: 'seal-1', alg: 'ECDH-ES' });
   }

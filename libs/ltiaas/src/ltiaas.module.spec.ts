@@ -22,7 +22,7 @@ describe('LtiaasModule', () => {
 
 describe('ltiaasOptionsFromEnv', () => {
   it('reads LTIAAS_* with defaults', () => {
-    expect(ltiaasOptionsFromEnv({ LTIAAS_BASE_URL: 'https://acme.ltiaas.com', LTIAAS_API_KEY: 'k' })).toEqual({
+    expect(ltiaasOptionsFromEnv({ LTIAAS_URL: 'https://acme.ltiaas.com', LTIAAS_API_KEY: 'k' })).toEqual({
       baseUrl: 'https://acme.ltiaas.com',
       apiKey: 'k',
       connections: 128,
@@ -33,7 +33,7 @@ describe('ltiaasOptionsFromEnv', () => {
   });
 
   it('names the variable that is wrong', () => {
-    expect(() => ltiaasOptionsFromEnv({ LTIAAS_BASE_URL: 'https://acme.ltiaas.com', LTIAAS_API_KEY: 'k', LTIAAS_MAX_CONNECTIONS: '0' })).toThrow(ConfigError);
-    expect(() => ltiaasOptionsFromEnv({ LTIAAS_API_KEY: 'k' })).toThrow(/LTIAAS_BASE_URL/);
+    expect(() => ltiaasOptionsFromEnv({ LTIAAS_URL: 'https://acme.ltiaas.com', LTIAAS_API_KEY: 'k', LTIAAS_MAX_CONNECTIONS: '0' })).toThrow(ConfigError);
+    expect(() => ltiaasOptionsFromEnv({ LTIAAS_API_KEY: 'k' })).toThrow(/LTIAAS_URL/);
   });
 });

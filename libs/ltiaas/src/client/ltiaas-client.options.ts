@@ -29,7 +29,7 @@ export const LTIAAS_CLIENT_DEFAULTS = {
 } as const;
 
 export const ltiaasEnvSchema = z.object({
-  LTIAAS_BASE_URL: httpUrl,
+  LTIAAS_URL: httpUrl,
   LTIAAS_API_KEY: z.string().min(1),
   LTIAAS_MAX_CONNECTIONS: positiveInt(LTIAAS_CLIENT_DEFAULTS.connections),
   LTIAAS_HEADERS_TIMEOUT_MS: positiveInt(LTIAAS_CLIENT_DEFAULTS.headersTimeoutMs),
@@ -42,7 +42,7 @@ export type LtiaasEnv = z.infer<typeof ltiaasEnvSchema>;
 export function ltiaasOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): LtiaasClientOptions {
   const parsed = loadConfig(ltiaasEnvSchema, env);
   return {
-    baseUrl: parsed.LTIAAS_BASE_URL,
+    baseUrl: parsed.LTIAAS_URL,
     apiKey: parsed.LTIAAS_API_KEY,
     connections: parsed.LTIAAS_MAX_CONNECTIONS,
     headersTimeoutMs: parsed.LTIAAS_HEADERS_TIMEOUT_MS,
