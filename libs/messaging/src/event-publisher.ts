@@ -1,4 +1,4 @@
-import type { IHeaders, Kafka, Producer } from 'kafkajs';
+import { Partitioners, type IHeaders, type Kafka, type Producer } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import { topicName, type KafkaSettings } from './kafka-settings';
 
@@ -29,6 +29,8 @@ export class EventPublisher {
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
+      // Keys hash as in the Java client, so other producers keep a context on the same partition.
+      createPartitioner: Partitioners.DefaultPartitioner,
       // Bounded so that a send during a long outage fails instead of hanging forever.
       retry: { retries: 12, initialRetryTime: 200, maxRetryTime: 5000 },
     });
