@@ -161,6 +161,7 @@ describe('grading delivery', () => {
       launched[1] = await launcher.launch(revoked);
       await send(scenario, scenario.scores.slice(half));
       const rows = await waitSettled(platformIds, scenario.expected.size + 2, ['delivered', 'failed']);
+      await emulator.admin.clearFaults(); // the checks below read line items through LTIAAS too
 
       const failed = rows.filter((r) => r.status === 'failed');
       expect(failed.map((r) => r.userId).sort()).toEqual(['instructor-1', 'student-0']);
@@ -181,10 +182,9 @@ describe('grading delivery', () => {
       expect(deadLetters.find((d) => d.userId === 'student-0')?.reason).toMatch(/no line item matches resourceId="no-such-line-item"/);
 
       // The revoked context's scores waited for the relaunch and landed after it.
-      const revokedRows = await client.allScores({ platformId: revoked.platformId, resourceLinkId: revoked.resourceLinkId });
-      const detailed = await Promise.all(
-        revokedRows.slice(0, 20).map(async (r) => (await client.request('GET', `/v1/scores?${new URLSearchParams({ platformId: r.platformId, contextId: r.contextId, resourceLinkId: r.resourceLinkId, userId: r.userId, attempts: '100' })}`)).body.scores[0]),
-      );
+      const detailed: any[] = (
+        await client.request('GET', `/v1/scores?${new URLSearchParams({ platformId: revoked.platformId, resourceLinkId: revoked.resourceLinkId, attempts: '100', limit: '1000' })}`)
+      ).body.scores;
       const waited = detailed.filter((r) => r.history.some((a: any) => a.outcome === 'waiting_for_launch'));
       expect(waited.length).toBeGreaterThan(0);
       for (const r of waited) expect(r.delivered.at > relaunchedAt).toBe(true);

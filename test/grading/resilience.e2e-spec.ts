@@ -77,6 +77,9 @@ describe('grading resilience', () => {
   });
 
   afterAll(async () => {
+    // A test that failed mid-outage must not leave the broker or the database down for the clean-up.
+    await broker.start().catch(() => undefined);
+    await postgres?.start().catch(() => undefined);
     await producer?.disconnect().catch(() => undefined);
     await grading?.close();
     await vault?.close();
@@ -154,7 +157,10 @@ describe('grading resilience', () => {
     const half = Math.floor(scenario.scores.length / 2);
     await send(scenario.scores.slice(0, half));
     await broker.stop();
-    // HTTP ingest answers 503 while the broker is away; the client retries until it is back.
+    // HTTP ingest answers 503 with Retry-After while the broker is away; a client retries until it is back.
+    const refused = await client.request('POST', '/v1/scores', scenario.scores[half].data);
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     const httpOnly = scenario.scores.slice(half, half + 500).map((s) => s.data);
     const duringOutage = client.postBatchUntilAccepted(httpOnly.slice(0, 250), `outage-${scenario.scores[half].eventId}`, DELIVERY_TIMEOUT_MS);
     await sleep(5000);

@@ -44,7 +44,7 @@ export interface VaultHandle {
   close(): Promise<void>;
 }
 
-export async function startVault(options: { databaseUrl: string; brokers: string; topicPrefix: string }): Promise<VaultHandle> {
+export async function startVault(options: { databaseUrl: string; brokers: string; topicPrefix: string; logLevel?: string }): Promise<VaultHandle> {
   const { createVaultApp } = await import('../../apps/credential-vault/src/main');
   const secrets = await vaultSecretsEnv();
   const env = {
@@ -53,7 +53,7 @@ export async function startVault(options: { databaseUrl: string; brokers: string
     KAFKA_TOPIC_PREFIX: options.topicPrefix,
     KAFKA_PARTITIONS: '3',
     HOST: '127.0.0.1',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    LOG_LEVEL: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'warn',
     VAULT_PORT: '0',
     ...secrets,
   };

@@ -46,6 +46,8 @@ export const gradingEnv = infrastructureEnv.extend({
   /** AIMD: requests/s added per second of throttle-free saturation, and the factor applied on a throttle. */
   DELIVERY_RATE_INCREASE: positiveNumber(20),
   DELIVERY_RATE_DECREASE: fraction(0.5),
+  /** Share of throttled answers per second read as noise (a flaky LMS, another tool on its quota) rather than our excess. */
+  DELIVERY_THROTTLE_TOLERANCE: fraction(0.1),
   /** Seconds of a platform's rate claimed ahead, so a slow platform never fills the pipeline. */
   DELIVERY_LOOKAHEAD_SECONDS: positiveNumber(2),
   /** After a relaunch, how long credential errors are treated as the vault catching up rather than a stale key. */

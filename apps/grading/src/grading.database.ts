@@ -2,6 +2,7 @@ import { dataSourceOptions, type AppDatabaseOptions } from '@app/database';
 import type { GradingConfig } from './grading.config';
 import { CreateScoreLedger1763900000000 } from './migrations/1763900000000-create-score-ledger';
 import { CreateSyncRunsAndRosterMembers1764000000000 } from './migrations/1764000000000-create-sync-runs-and-roster-members';
+import { AddLaunchSeenAtToContexts1764100000000 } from './migrations/1764100000000-add-launch-seen-at-to-contexts';
 
 export const GRADING_CONFIG = Symbol('GRADING_CONFIG');
 
@@ -11,7 +12,7 @@ export const GRADING_CONFIG = Symbol('GRADING_CONFIG');
  * its repositories use the DataSource directly and no entity classes exist.
  */
 export function gradingDatabase(config: Pick<GradingConfig, 'DATABASE_URL'>): AppDatabaseOptions {
-  return { url: config.DATABASE_URL, schema: 'grading', entities: [], migrations: [CreateScoreLedger1763900000000, CreateSyncRunsAndRosterMembers1764000000000], poolSize: 20 };
+  return { url: config.DATABASE_URL, schema: 'grading', entities: [], migrations: [CreateScoreLedger1763900000000, CreateSyncRunsAndRosterMembers1764000000000, AddLaunchSeenAtToContexts1764100000000], poolSize: 20 };
 }
 
 export const GRADING_DATABASE = (config: GradingConfig) => dataSourceOptions(gradingDatabase(config));

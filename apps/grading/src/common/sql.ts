@@ -7,3 +7,23 @@ export function rowsOf<T>(result: unknown): T[] {
   if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
   return result as T[];
 }
+
+const CONFLICT_CODES = new Set(['40P01', '40001']); // deadlock_detected, serialization_failure
+
+/**
+ * Runs a transaction again at once when PostgreSQL aborted it to break a
+ * deadlock (ingest upserts and delivery results touch the same rows in
+ * different orders); other errors, and the fifth conflict in a row, go to
+ * the caller.
+ */
+export async function retryOnConflict<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      const code = (error as { code?: string; driverError?: { code?: string } }).code ?? (error as { driverError?: { code?: string } }).driverError?.code;
+      if (!code || !CONFLICT_CODES.has(code) || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
+  }
+}

@@ -17,8 +17,13 @@ export interface ContextState extends ContextTriple {
   agsAvailable: boolean;
   agsLineItemId: string | null;
   nrpsAvailable: boolean;
+  /** `launchedAt` of the newest launch seen: the vault's `capturedAt` of the key that launch brought. */
   lastLaunchAt: Date | null;
+  /** When grading took in that launch, and when grading found the key stale (both database time). */
+  launchSeenAt: Date | null;
   credentialStaleAt: Date | null;
+  /** The database's clock when this state was read, to compare with the two above. */
+  readAt: Date;
 }
 
 interface ContextRow {
@@ -29,7 +34,9 @@ interface ContextRow {
   ags_line_item_id: string | null;
   nrps_available: boolean;
   last_launch_at: Date | null;
+  launch_seen_at: Date | null;
   credential_stale_at: Date | null;
+  read_at: Date;
 }
 
 /**
@@ -56,8 +63,8 @@ export class ContextsRepository {
     return this.db.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO grading.contexts AS c
-           (platform_id, context_id, resource_link_id, ags_available, ags_line_item_id, nrps_available, last_launch_at, last_launch_event_id, updated_at)
-         SELECT v.p, v.c, v.r, v.ags, v.li, v.nrps, v.at, v.ev, now()
+           (platform_id, context_id, resource_link_id, ags_available, ags_line_item_id, nrps_available, last_launch_at, last_launch_event_id, launch_seen_at, updated_at)
+         SELECT v.p, v.c, v.r, v.ags, v.li, v.nrps, v.at, v.ev, now(), now()
          FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::text[], $6::boolean[], $7::timestamptz[], $8::text[]) WITH ORDINALITY
            AS v(p, c, r, ags, li, nrps, at, ev, n)
          ORDER BY v.n
@@ -67,6 +74,7 @@ export class ContextsRepository {
            nrps_available = EXCLUDED.nrps_available,
            last_launch_at = EXCLUDED.last_launch_at,
            last_launch_event_id = EXCLUDED.last_launch_event_id,
+           launch_seen_at = now(),
            updated_at = now()
          WHERE c.last_launch_at IS NULL OR EXCLUDED.last_launch_at >= c.last_launch_at`,
         [
@@ -96,7 +104,7 @@ export class ContextsRepository {
 
   async find(triple: ContextTriple): Promise<ContextState | undefined> {
     const rows: ContextRow[] = await this.db.query(
-      `SELECT * FROM grading.contexts WHERE platform_id = $1 AND context_id = $2 AND resource_link_id = $3`,
+      `SELECT *, now() AS read_at FROM grading.contexts WHERE platform_id = $1 AND context_id = $2 AND resource_link_id = $3`,
       [triple.platformId, triple.contextId, triple.resourceLinkId],
     );
     return rows[0] ? toState(rows[0]) : undefined;
@@ -112,7 +120,7 @@ export class ContextsRepository {
       params,
     );
     const rows: ContextRow[] = await tx.query(
-      `SELECT c.* FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(p, c, r, n)
+      `SELECT c.*, now() AS read_at FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(p, c, r, n)
        JOIN grading.contexts c ON c.platform_id = t.p AND c.context_id = t.c AND c.resource_link_id = t.r
        ORDER BY t.n FOR UPDATE OF c`,
       params,
@@ -138,6 +146,8 @@ function toState(r: ContextRow): ContextState {
     agsLineItemId: r.ags_line_item_id,
     nrpsAvailable: r.nrps_available,
     lastLaunchAt: r.last_launch_at,
+    launchSeenAt: r.launch_seen_at,
     credentialStaleAt: r.credential_stale_at,
+    readAt: r.read_at,
   };
 }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ContextState } from '../contexts/contexts.repository';
-import { sleep } from '../common/wakeup';
+import { sleep, waitAtMost } from '../common/wakeup';
 import type { CompletionSink } from './delivery-group.runner';
 import type { CompletionResult, StaleReport } from './delivery-completion.repository';
 import type { Completion } from './delivery-outcome';
@@ -61,7 +61,7 @@ export class CompletionBuffer implements CompletionSink {
     const deadline = Date.now() + timeoutMs;
     while ((this.pending.length > 0 || this.flushing) && Date.now() < deadline) {
       this.kick(0);
-      await Promise.race([this.flushing ?? sleep(10), sleep(100)]);
+      await waitAtMost(this.flushing ?? sleep(10), 100);
     }
   }
 

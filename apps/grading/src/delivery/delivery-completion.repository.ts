@@ -5,7 +5,7 @@ import { contextKey, envelope, SCORE_DELIVERED_V1, SCORE_FAILED_V1, type Context
 import { ContextsRepository, type ContextState } from '../contexts/contexts.repository';
 import type { Completion } from './delivery-outcome';
 import type { Settled } from './settle';
-import { rowsOf } from '../common/sql';
+import { retryOnConflict, rowsOf } from '../common/sql';
 
 export interface CompletionResult {
   settled: Settled[];
@@ -44,24 +44,30 @@ export class DeliveryCompletionRepository {
   ) {}
 
   async complete(completions: Completion[], settle: (completions: Completion[], contexts: Map<string, ContextState>) => Settled[]): Promise<CompletionResult> {
-    return this.db.transaction(async (tx) => {
-      const needsContext = completions.filter((c) => c.outcome.kind === 'credential').map((c) => c.row);
-      const contexts = needsContext.length ? await this.contexts.lock(tx, needsContext) : new Map<string, ContextState>();
-      const settled = settle(completions, contexts);
-      const staleContexts = staleReports(settled);
-      for (const report of staleContexts) await this.contexts.markCredentialStale(tx, report.triple);
-      const updated = await this.updateRows(tx, settled);
-      await this.insertAttempts(tx, settled.filter((s) => s.kind !== 'released'));
-      const current = (s: Settled) => {
-        const row = updated.get(s.row.id);
-        return row !== undefined && Number(row.version) === s.row.version;
-      };
-      const failed = settled.filter((s) => s.kind === 'failed' && current(s));
-      await this.insertDeadLetters(tx, failed);
-      const outcomes = settled.filter((s) => updated.has(s.row.id) && (s.kind === 'delivered' || ((s.kind === 'superseded' || s.kind === 'failed') && current(s))));
-      await this.insertOutcomes(tx, outcomes, updated);
-      return { settled, fenced: settled.filter((s) => !updated.has(s.row.id)).length, staleContexts };
-    });
+    return retryOnConflict(() => this.db.transaction((tx) => this.completeIn(tx, completions, settle)));
+  }
+
+  private async completeIn(
+    tx: EntityManager,
+    completions: Completion[],
+    settle: (completions: Completion[], contexts: Map<string, ContextState>) => Settled[],
+  ): Promise<CompletionResult> {
+    const needsContext = completions.filter((c) => c.outcome.kind === 'credential').map((c) => c.row);
+    const contexts = needsContext.length ? await this.contexts.lock(tx, needsContext) : new Map<string, ContextState>();
+    const settled = settle(completions, contexts);
+    const staleContexts = staleReports(settled);
+    for (const report of staleContexts) await this.contexts.markCredentialStale(tx, report.triple);
+    const updated = await this.updateRows(tx, settled);
+    await this.insertAttempts(tx, settled.filter((s) => s.kind !== 'released'));
+    const current = (s: Settled) => {
+      const row = updated.get(s.row.id);
+      return row !== undefined && Number(row.version) === s.row.version;
+    };
+    const failed = settled.filter((s) => s.kind === 'failed' && current(s));
+    await this.insertDeadLetters(tx, failed);
+    const outcomes = settled.filter((s) => updated.has(s.row.id) && (s.kind === 'delivered' || ((s.kind === 'superseded' || s.kind === 'failed') && current(s))));
+    await this.insertOutcomes(tx, outcomes, updated);
+    return { settled, fenced: settled.filter((s) => !updated.has(s.row.id)).length, staleContexts };
   }
 
   private async updateRows(tx: EntityManager, settled: Settled[]): Promise<Map<string, UpdatedRow>> {

@@ -158,7 +158,7 @@ describe('DeliveryGroupRunner', () => {
     openGate.reports.length = 0;
     ltiaas.failFor.set('u1', new LtiaasRetryableError('429', 'rate-limited', 3000, { status: 429 }));
     await runner.run([row('u1')]);
-    expect(openGate.reports).toEqual([{ throttled: true, remaining: undefined }]);
+    expect(openGate.reports).toEqual([{ throttled: true, remaining: undefined, sentAt: NOW }]);
     expect(completions[0].outcome).toMatchObject({ kind: 'retry', delayMs: 3000 });
   });
 

@@ -10,7 +10,7 @@ import type { Clock, LtiaasPort } from './ports';
 /** The per-platform limiter, as a group needs it (PlatformRateLimiter). */
 export interface PlatformGate {
   acquire(platformId: string): Promise<void>;
-  report(platformId: string, result: { throttled: boolean; remaining?: number }): void;
+  report(platformId: string, result: { throttled: boolean; remaining?: number; sentAt?: number }): void;
 }
 
 export interface CompletionSink {
@@ -87,10 +87,14 @@ export class DeliveryGroupRunner {
       const attemptedAt = new Date(clock.now());
       try {
         const result = await ltiaas.postScore(ctx.cred, ctx.lineItemId, row.score);
-        gate.report(row.platformId, { throttled: false, remaining: result.rateLimitRemaining });
+        gate.report(row.platformId, { throttled: false, remaining: result.rateLimitRemaining, sentAt: attemptedAt.getTime() });
         sink.add({ row, outcome: { kind: 'delivered', lineItemId: ctx.lineItemId }, attemptedAt });
       } catch (error) {
-        gate.report(row.platformId, { throttled: isThrottle(error), remaining: error instanceof LtiaasError ? error.rateLimitRemaining : undefined });
+        gate.report(row.platformId, {
+          throttled: isThrottle(error),
+          remaining: error instanceof LtiaasError ? error.rateLimitRemaining : undefined,
+          sentAt: attemptedAt.getTime(),
+        });
         const outcome = this.failureOutcome(error, row, ctx);
         sink.add({ row, outcome, attemptedAt });
       }

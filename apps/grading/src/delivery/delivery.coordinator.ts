@@ -60,6 +60,7 @@ export class DeliveryCoordinator implements OnApplicationBootstrap, OnModuleDest
       maxRate: config.DELIVERY_PLATFORM_MAX_RATE,
       increaseStep: config.DELIVERY_RATE_INCREASE,
       decreaseFactor: config.DELIVERY_RATE_DECREASE,
+      throttleTolerance: config.DELIVERY_THROTTLE_TOLERANCE,
       windowMs: 1_000,
     });
     this.credentials = new CredentialResolver(vault, clock, config.CREDENTIAL_CACHE_MS);

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { sleep, Wakeup } from '../common/wakeup';
+import { sleep, waitAtMost, Wakeup } from '../common/wakeup';
 import { DeliveryGroupRunner, type CompletionSink, type GroupRunnerDeps } from './delivery-group.runner';
 import type { ClaimedScore, Completion } from './delivery-outcome';
 import type { ClaimRequest } from './score-claim.repository';
@@ -64,7 +64,7 @@ export class DeliveryWorker {
     this.stopping = true;
     this.wakeup.wake();
     await this.loop;
-    await Promise.race([Promise.allSettled([...this.groups]), sleep(timeoutMs)]);
+    await waitAtMost(Promise.allSettled([...this.groups]), timeoutMs);
   }
 
   private async run(): Promise<void> {

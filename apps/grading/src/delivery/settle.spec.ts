@@ -25,7 +25,17 @@ const at = new Date(NOW);
 function one(outcome: Outcome, options: { context?: Partial<ContextState>; row?: Partial<ClaimedScore> } = {}) {
   const contexts = new Map<string, ContextState>();
   if (options.context) {
-    contexts.set(tripleKey(triple), { ...triple, agsAvailable: true, agsLineItemId: null, nrpsAvailable: true, lastLaunchAt: null, credentialStaleAt: null, ...options.context });
+    contexts.set(tripleKey(triple), {
+      ...triple,
+      agsAvailable: true,
+      agsLineItemId: null,
+      nrpsAvailable: true,
+      lastLaunchAt: null,
+      launchSeenAt: null,
+      credentialStaleAt: null,
+      readAt: new Date(NOW),
+      ...options.context,
+    });
   }
   const completion: Completion = { row: { ...row, ...options.row }, outcome, attemptedAt: at };
   return settle([completion], contexts, policy)[0];
@@ -49,32 +59,34 @@ describe('settle', () => {
   describe('a credential problem', () => {
     const rejected = (capturedAt: string | null): Outcome => ({ kind: 'credential', problem: { type: 'rejected', capturedAt }, statusCode: 401, message: 'invalid' });
 
-    it('waits for a launch, and marks the key that failed stale, when no newer launch happened', () => {
-      const s = one(rejected('2026-03-01T10:00:00.123456Z'), { context: { lastLaunchAt: new Date('2026-03-01T10:00:00.123Z') } });
+    it('waits for a launch, and marks the key that failed stale, when no newer launch was seen', () => {
+      const s = one(rejected('2026-03-01T10:00:00.123456Z'), { context: { lastLaunchAt: new Date('2026-03-01T10:00:00.123Z'), launchSeenAt: new Date(NOW - 1000) } });
       expect(s).toMatchObject({ kind: 'waiting_for_launch', markStale: true, staleCapturedAt: '2026-03-01T10:00:00.123456Z' });
     });
 
-    it('retries shortly when the context was relaunched after the key was captured: the vault is catching up', () => {
-      const s = one(rejected('2026-03-01T10:00:00Z'), { context: { lastLaunchAt: new Date(NOW - 10_000) } });
+    it('retries shortly when grading just took in a launch newer than the key: the vault is catching up', () => {
+      const s = one(rejected('2026-03-01T10:00:00Z'), { context: { lastLaunchAt: new Date('2026-03-01T11:59:50Z'), launchSeenAt: new Date(NOW - 10_000) } });
       expect(s.kind).toBe('retry');
       expect(s.markStale).toBe(false);
       expect(s.delayMs).toBeLessThanOrEqual(5250);
     });
 
-    it('waits when the relaunch is older than the grace period', () => {
-      expect(one(rejected('2026-03-01T10:00:00Z'), { context: { lastLaunchAt: new Date(NOW - 300_000) } }).kind).toBe('waiting_for_launch');
+    it('waits when that launch was taken in longer ago than the grace period', () => {
+      expect(one(rejected('2026-03-01T10:00:00Z'), { context: { lastLaunchAt: new Date('2026-03-01T11:00:00Z'), launchSeenAt: new Date(NOW - 300_000) } }).kind).toBe(
+        'waiting_for_launch',
+      );
     });
 
-    it('waits for a launch when the vault has no key, unless one just happened', () => {
+    it('waits for a launch when the vault has no key, unless one was just taken in', () => {
       const missing: Outcome = { kind: 'credential', problem: { type: 'missing' }, message: 'none' };
       expect(one(missing).kind).toBe('waiting_for_launch');
-      expect(one(missing, { context: { lastLaunchAt: new Date(NOW - 1000) } }).kind).toBe('retry');
+      expect(one(missing, { context: { launchSeenAt: new Date(NOW - 1000) } }).kind).toBe('retry');
     });
 
-    it('treats a stale key as fixed only by a launch after it went stale', () => {
+    it('treats a stale key as fixed only by a launch taken in after it was found stale', () => {
       const stale: Outcome = { kind: 'credential', problem: { type: 'stale' }, message: 'stale' };
-      expect(one(stale, { context: { lastLaunchAt: new Date(NOW - 5000), credentialStaleAt: new Date(NOW - 1000) } }).kind).toBe('waiting_for_launch');
-      expect(one(stale, { context: { lastLaunchAt: new Date(NOW - 1000), credentialStaleAt: new Date(NOW - 5000) } }).kind).toBe('retry');
+      expect(one(stale, { context: { launchSeenAt: new Date(NOW - 5000), credentialStaleAt: new Date(NOW - 1000) } }).kind).toBe('waiting_for_launch');
+      expect(one(stale, { context: { launchSeenAt: new Date(NOW - 1000), credentialStaleAt: new Date(NOW - 5000) } }).kind).toBe('retry');
     });
   });
 });

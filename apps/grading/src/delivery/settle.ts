@@ -29,12 +29,13 @@ export interface SettlePolicy {
 }
 
 /**
- * Turns attempt outcomes into ledger decisions. Credential failures need the
- * context's launch history, read under its row lock: if the context was
- * relaunched recently and after the key we used (or after it went stale),
- * the vault is about to hold a fresh key and the row retries shortly;
- * otherwise the row waits for the next launch. A retry past the give-up
- * horizon becomes a failure.
+ * Turns attempt outcomes into ledger decisions. A credential failure is
+ * judged against the context's launch history, read under its row lock (the
+ * same lock a launch takes to wake waiting rows, so the two never cross):
+ * when grading has just taken in a launch newer than the key that failed (or
+ * newer than the moment it found the key stale), the vault is about to hold
+ * a fresh key and the row retries shortly; otherwise it waits for the next
+ * launch, whose arrival wakes it. A retry past the give-up horizon fails.
  */
 export function settle(completions: Completion[], contexts: Map<string, ContextState>, policy: SettlePolicy): Settled[] {
   return completions.map(({ row, outcome, attemptedAt }) => {
@@ -64,16 +65,22 @@ export function settle(completions: Completion[], contexts: Map<string, ContextS
 }
 
 function vaultCatchingUp(problem: CredentialProblem, context: ContextState | undefined, policy: SettlePolicy): boolean {
-  const launchedAt = context?.lastLaunchAt?.getTime();
-  if (launchedAt === undefined || policy.now - launchedAt > policy.relaunchGraceMs) return false;
+  const seenAt = context?.launchSeenAt?.getTime();
+  // Database time on both sides: no clock skew between replicas matters here.
+  if (!context || seenAt === undefined || context.readAt.getTime() - seenAt > policy.relaunchGraceMs) return false;
   switch (problem.type) {
     case 'missing':
       return true;
     case 'stale':
-      return !context?.credentialStaleAt || launchedAt > context.credentialStaleAt.getTime();
+      return !context.credentialStaleAt || seenAt > context.credentialStaleAt.getTime();
     case 'rejected':
-      return !problem.capturedAt || launchedAt > Date.parse(problem.capturedAt.replace(/\.(\d{3})\d+/, '.$1'));
+      // The vault's capturedAt is the launchedAt of the launch that brought the key: same clock as lastLaunchAt.
+      return !problem.capturedAt || (context.lastLaunchAt !== null && context.lastLaunchAt.getTime() > millis(problem.capturedAt));
   }
+}
+
+function millis(iso: string): number {
+  return Date.parse(iso.replace(/\.(\d{3})\d+/, '.$1'));
 }
 
 function giveUpOrRetry(settled: Settled, delayMs: number, policy: SettlePolicy): Settled {

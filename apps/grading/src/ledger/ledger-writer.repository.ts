@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { retryOnConflict } from '../common/sql';
 import { newestPerRow, plan, uniqueByEventId, type PlannedScore } from './batch-plan';
 import type { IncomingScore } from './score-identity';
 
@@ -27,14 +28,16 @@ export class LedgerWriterRepository {
   async apply(scores: IncomingScore[]): Promise<ApplyResult> {
     const unique = uniqueByEventId(scores).map(plan);
     if (unique.length === 0) return { applied: 0, stale: 0, duplicates: scores.length };
-    return this.db.transaction(async (tx) => {
-      const fresh = await this.recordEvents(tx, unique);
-      const { winners, stale } = newestPerRow(fresh);
-      const applied = await this.upsert(tx, winners);
-      const staleIds = [...stale.map((s) => s.eventId), ...winners.filter((w) => !applied.has(w.eventId)).map((w) => w.eventId)];
-      if (staleIds.length) await tx.query(`UPDATE grading.score_events SET outcome = 'stale' WHERE event_id = ANY($1::text[])`, [staleIds]);
-      return { applied: applied.size, stale: staleIds.length, duplicates: scores.length - fresh.length };
-    });
+    return retryOnConflict(() => this.db.transaction((tx) => this.applyIn(tx, unique, scores.length)));
+  }
+
+  private async applyIn(tx: EntityManager, unique: PlannedScore[], received: number): Promise<ApplyResult> {
+    const fresh = await this.recordEvents(tx, unique);
+    const { winners, stale } = newestPerRow(fresh);
+    const applied = await this.upsert(tx, winners);
+    const staleIds = [...stale.map((s) => s.eventId), ...winners.filter((w) => !applied.has(w.eventId)).map((w) => w.eventId)];
+    if (staleIds.length) await tx.query(`UPDATE grading.score_events SET outcome = 'stale' WHERE event_id = ANY($1::text[])`, [staleIds]);
+    return { applied: applied.size, stale: staleIds.length, duplicates: received - fresh.length };
   }
 
   /** Inserts the events; answers those never seen before, in batch order. */

@@ -13,8 +13,10 @@ export interface WindowStats {
 export type AimdAction = { type: 'decrease'; factor: number } | { type: 'increase' } | { type: 'hold' };
 
 export interface AimdSettings {
-  /** Applied on a throttled answer (429, Canvas's rate-limit 403). */
+  /** The gentlest cut on throttling (429, Canvas's rate-limit 403); a larger throttled share cuts deeper. */
   decreaseFactor: number;
+  /** Share of throttled answers in a window taken as noise (another tool on the same LMS, a hiccup) rather than our excess. */
+  throttleTolerance: number;
   /** Applied when the platform's remaining quota runs low and keeps falling: a gentler, earlier brake. */
   earlyDecreaseFactor: number;
   /** Remaining quota, as a share of the most ever seen, under which a fall brakes. */
@@ -23,20 +25,46 @@ export interface AimdSettings {
   highWater: number;
 }
 
-export const DEFAULT_AIMD: Omit<AimdSettings, 'decreaseFactor'> = { earlyDecreaseFactor: 0.85, lowWater: 0.25, highWater: 0.5 };
+export const DEFAULT_AIMD: Omit<AimdSettings, 'decreaseFactor' | 'throttleTolerance'> = { earlyDecreaseFactor: 0.85, lowWater: 0.25, highWater: 0.5 };
+
+/** A cut never below a tenth of the rate in one step. */
+const DEEPEST_CUT = 0.1;
+
+export function throttledShare(stats: Pick<WindowStats, 'ok' | 'throttled'>): number {
+  const answers = stats.ok + stats.throttled;
+  return answers === 0 ? 0 : stats.throttled / answers;
+}
 
 /**
- * Additive increase, multiplicative decrease, with Canvas's quota header as
- * an early signal: a leaky-bucket LMS reports its remaining quota on every
- * answer, and a quota that keeps falling means we send faster than it
- * drains, so we brake before it says 429 rather than after.
+ * Additive increase, multiplicative decrease, with two refinements:
+ * - the cut follows the share of throttled answers: when 80 % were refused,
+ *   what got through (a fifth) is about what the LMS takes, so the rate drops
+ *   to that at once rather than halving for several windows; a share below
+ *   the tolerance is noise and cuts nothing (a tool that halved on every
+ *   stray 429 would crawl whenever the LMS is merely flaky);
+ * - Canvas's quota header is an early signal: a leaky-bucket LMS reports its
+ *   remaining quota on every answer, and a quota that keeps falling means we
+ *   send faster than it drains, so we brake before it says 429.
+ * The rate rises only after a window without any throttled answer.
  */
 export function decide(stats: WindowStats, settings: AimdSettings): AimdAction {
-  if (stats.throttled > 0) return { type: 'decrease', factor: settings.decreaseFactor };
-  const share = stats.remaining !== undefined && stats.maxRemaining > 0 ? stats.remaining / stats.maxRemaining : undefined;
-  if (share !== undefined && share <= settings.lowWater && (stats.previousRemaining === undefined || stats.remaining! < stats.previousRemaining)) {
+  const refused = throttledShare(stats);
+  if (stats.throttled > 0 && refused >= settings.throttleTolerance) {
+    return { type: 'decrease', factor: Math.max(DEEPEST_CUT, Math.min(settings.decreaseFactor, 1 - refused)) };
+  }
+  const quota = stats.remaining !== undefined && stats.maxRemaining > 0 ? stats.remaining / stats.maxRemaining : undefined;
+  if (quota !== undefined && quota <= settings.lowWater && (stats.previousRemaining === undefined || stats.remaining! < stats.previousRemaining)) {
     return { type: 'decrease', factor: settings.earlyDecreaseFactor };
   }
-  if (stats.ok > 0 && stats.saturated && (share === undefined || share >= settings.highWater)) return { type: 'increase' };
+  if (stats.throttled === 0 && stats.ok > 0 && stats.saturated && (quota === undefined || quota >= settings.highWater)) return { type: 'increase' };
   return { type: 'hold' };
+}
+
+/**
+ * Whether a window's throttling is already bad enough to act on before the
+ * window ends: a flood of refusals (we start far above the LMS's limit)
+ * should stop within milliseconds, not after a second of wasted requests.
+ */
+export function overwhelmed(stats: Pick<WindowStats, 'ok' | 'throttled'>): boolean {
+  return stats.throttled >= 10 && throttledShare(stats) >= 0.5;
 }

@@ -62,12 +62,15 @@ export class PlatformBudgetRepository {
 
   /**
    * Additive increase: `step` requests/s per second since the last increase
-   * (at most two seconds' worth), never within `quietMs` of a decrease.
+   * (at most two seconds' worth), but no more than 10 % of the rate per
+   * second, so a slow LMS (Canvas drains a few requests a second) is
+   * approached gently; never within `quietMs` of a decrease.
    */
   async increase(platformId: string, step: number, maxRate: number, quietMs: number): Promise<number | undefined> {
     const rows = rowsOf<{ rate: number }>(await this.db.query(
       `UPDATE grading.platform_budgets b
-       SET rate = LEAST($3::float8, b.rate + $2::float8 * LEAST(2, GREATEST(0, EXTRACT(EPOCH FROM now() - COALESCE(b.increased_at, now() - interval '1 second'))))),
+       SET rate = LEAST($3::float8, b.rate + LEAST($2::float8, b.rate * 0.1)
+                  * LEAST(2, GREATEST(0, EXTRACT(EPOCH FROM now() - COALESCE(b.increased_at, now() - interval '1 second'))))),
            increased_at = now()
        WHERE b.platform_id = $1 AND b.rate < $3::float8
          AND (b.decreased_at IS NULL OR b.decreased_at < now() - $4 * interval '1 millisecond')

@@ -38,7 +38,7 @@ class FakeBudget implements BudgetStore {
   }
 }
 
-const settings = { initialRate: 100, burst: 5, minRate: 1, maxRate: 1000, increaseStep: 10, decreaseFactor: 0.5, windowMs: 50 };
+const settings = { initialRate: 100, burst: 5, minRate: 1, maxRate: 1000, increaseStep: 10, decreaseFactor: 0.5, throttleTolerance: 0.1, windowMs: 50 };
 const tick = () => new Promise((r) => setTimeout(r, 20));
 
 describe('PlatformRateLimiter', () => {
@@ -69,10 +69,11 @@ describe('PlatformRateLimiter', () => {
     expect(other).toBe('passed');
   });
 
-  it('lowers the shared rate after a throttled answer and raises it after saturated success', async () => {
+  it('lowers the shared rate when answers are throttled and raises it after saturated success', async () => {
     limiter.start();
     await limiter.acquire('p');
     limiter.report('p', { throttled: true });
+    limiter.report('p', { throttled: false });
     await new Promise((r) => setTimeout(r, 80));
     expect(budget.decreases).toEqual(['p']);
     expect(limiter.rateOf('p')).toBe(50);
@@ -81,6 +82,17 @@ describe('PlatformRateLimiter', () => {
     limiter.report('p', { throttled: false });
     await new Promise((r) => setTimeout(r, 80));
     expect(budget.increases).toContain('p');
+  });
+
+  it('cuts at once on a flood of refusals, and ignores answers to requests sent before the cut', async () => {
+    await limiter.acquire('p');
+    const sentBefore = Date.now() - 1;
+    for (let i = 0; i < 10; i++) limiter.report('p', { throttled: true, sentAt: sentBefore });
+    await tick();
+    expect(budget.decreases).toEqual(['p']);
+    for (let i = 0; i < 30; i++) limiter.report('p', { throttled: true, sentAt: sentBefore });
+    await tick();
+    expect(budget.decreases).toEqual(['p']);
   });
 
   it('refuses waiters once closed', async () => {

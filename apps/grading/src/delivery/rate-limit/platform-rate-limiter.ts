@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { decide, DEFAULT_AIMD, type AimdSettings } from './aimd';
+import { decide, DEFAULT_AIMD, overwhelmed, throttledShare, type AimdSettings } from './aimd';
 import type { BudgetDefaults, Grant } from './platform-budget.repository';
 
 /** The shared budget, as the limiter needs it (PlatformBudgetRepository in production). */
@@ -16,6 +16,8 @@ export interface RateLimiterSettings {
   maxRate: number;
   increaseStep: number;
   decreaseFactor: number;
+  /** Share of throttled answers in a window read as noise rather than excess. */
+  throttleTolerance: number;
   /** How often the AIMD state is adjusted from what was observed. */
   windowMs: number;
 }
@@ -28,6 +30,10 @@ interface PlatformState {
   ok: number;
   throttled: number;
   saturated: boolean;
+  /** A throttle-triggered decrease is under way (one at a time). */
+  braking: boolean;
+  /** When the rate was last lowered here: answers to requests sent before it speak of the old rate. */
+  brakedAt: number;
   remaining?: number;
   previousRemaining?: number;
   maxRemaining: number;
@@ -40,6 +46,12 @@ export class LimiterClosedError extends Error {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * A flood of throttled answers lowers the rate at once, at most this often
+ * across replicas: often enough to leave a burst quickly, rarely enough that
+ * the answers to requests already in flight count as one signal.
+ */
+const BRAKE_COOL_DOWN_MS = 250;
 
 /**
  * Per-platform token buckets for this process, fed in chunks from the
@@ -59,7 +71,7 @@ export class PlatformRateLimiter {
     private readonly store: BudgetStore,
     private readonly settings: RateLimiterSettings,
   ) {
-    this.aimd = { ...DEFAULT_AIMD, decreaseFactor: settings.decreaseFactor };
+    this.aimd = { ...DEFAULT_AIMD, decreaseFactor: settings.decreaseFactor, throttleTolerance: settings.throttleTolerance };
   }
 
   start(): void {
@@ -82,16 +94,27 @@ export class PlatformRateLimiter {
     });
   }
 
-  /** Reports one answer: `throttled` for 429 / rate-limit 403, and the LMS's remaining quota when it sent one. */
-  report(platformId: string, result: { throttled: boolean; remaining?: number }): void {
+  /**
+   * Reports one answer: `throttled` for 429 / rate-limit 403, the LMS's
+   * remaining quota when it sent one, and when the request went out (answers
+   * to requests sent before the last cut do not count towards the next one).
+   */
+  report(platformId: string, result: { throttled: boolean; remaining?: number; sentAt?: number }): void {
     const state = this.state(platformId);
-    if (result.throttled) {
-      state.throttled++;
-      state.tokens = 0; // tokens held locally were granted for a rate that is now known to be too high
-    } else state.ok++;
     if (result.remaining !== undefined) {
       state.remaining = result.remaining;
       state.maxRemaining = Math.max(state.maxRemaining, result.remaining);
+    }
+    if (result.throttled) state.tokens = 0; // tokens held here were granted for a rate now known to be too high
+    if (result.sentAt !== undefined && result.sentAt < state.brakedAt) return;
+    if (!result.throttled) {
+      state.ok++;
+      return;
+    }
+    state.throttled++;
+    if (!state.braking && overwhelmed(state)) {
+      const factor = Math.max(0.1, Math.min(this.settings.decreaseFactor, 1 - throttledShare(state)));
+      void this.brake(platformId, state, factor, BRAKE_COOL_DOWN_MS);
     }
   }
 
@@ -109,7 +132,7 @@ export class PlatformRateLimiter {
   private state(platformId: string): PlatformState {
     let state = this.platforms.get(platformId);
     if (!state) {
-      state = { tokens: 0, rate: this.settings.initialRate, waiters: [], pumping: false, ok: 0, throttled: 0, saturated: false, maxRemaining: 0 };
+      state = { tokens: 0, rate: this.settings.initialRate, waiters: [], pumping: false, ok: 0, throttled: 0, saturated: false, braking: false, brakedAt: 0, maxRemaining: 0 };
       this.platforms.set(platformId, state);
     }
     return state;
@@ -148,6 +171,27 @@ export class PlatformRateLimiter {
     }
   }
 
+  /** Multiplicative decrease of the shared rate (skipped when another replica just did it). */
+  private async brake(platformId: string, state: PlatformState, factor: number, coolDownMs: number): Promise<void> {
+    state.braking = true;
+    try {
+      const rate = await this.store.decrease(platformId, factor, this.settings.minRate, coolDownMs);
+      if (rate !== undefined) {
+        state.rate = rate;
+        state.tokens = 0;
+        state.brakedAt = Date.now();
+        state.ok = 0;
+        state.throttled = 0;
+        this.logger.log({ platformId, rate: Math.round(rate * 10) / 10, remaining: state.remaining }, 'platform rate lowered');
+      }
+    } catch (error) {
+      this.logger.warn({ platformId, err: error }, 'could not lower the platform rate');
+    } finally {
+      state.braking = false;
+    }
+  }
+
+  /** Once per window: the cut for throttling, the early brake on a falling quota, or the additive increase. */
   private async adjust(): Promise<void> {
     for (const [platformId, state] of this.platforms) {
       const stats = {
@@ -163,20 +207,16 @@ export class PlatformRateLimiter {
       state.saturated = false;
       state.previousRemaining = state.remaining;
       const action = decide(stats, this.aimd);
-      try {
-        if (action.type === 'decrease') {
-          const rate = await this.store.decrease(platformId, action.factor, this.settings.minRate, this.settings.windowMs);
-          if (rate !== undefined) {
-            state.rate = rate;
-            state.tokens = 0;
-            this.logger.log({ platformId, rate: Math.round(rate * 10) / 10, throttled: stats.throttled, remaining: stats.remaining }, 'platform rate lowered');
-          }
-        } else if (action.type === 'increase') {
+      if (action.type === 'decrease') {
+        // A flood braked within the window already; the cool-down keeps the two from stacking.
+        await this.brake(platformId, state, action.factor, BRAKE_COOL_DOWN_MS * 2);
+      } else if (action.type === 'increase') {
+        try {
           const rate = await this.store.increase(platformId, this.settings.increaseStep, this.settings.maxRate, 2 * this.settings.windowMs);
           if (rate !== undefined) state.rate = rate;
+        } catch (error) {
+          this.logger.warn({ platformId, err: error }, 'could not raise the platform rate');
         }
-      } catch (error) {
-        this.logger.warn({ platformId, err: error }, 'could not adjust the platform rate');
       }
     }
   }
