@@ -42,6 +42,7 @@ const COLUMNS: Record<keyof RunCounts, string> = {
   membersDeactivated: 'members_deactivated',
 };
 
+// ORDER BY names sync_runs.id: a bare `id` would sort the text output column ("10" < "9").
 const COLUMNS_OUT = `id::text, job, trigger, slot, scope, status, resumed_from::text, owner, started_at, heartbeat_at, finished_at,
   rows_offered, rows_delivered, rows_failed, rows_pending, contexts_total, contexts_done, contexts_skipped, contexts_failed,
   members_seen, members_deactivated, details, error`;
@@ -86,7 +87,7 @@ export class SyncRunsRepository {
   /** The job's latest run when it was interrupted (and not yet carried on), else undefined. */
   async resumable(job: JobName, notBefore: Date): Promise<SyncRun | undefined> {
     const rows: RunRow[] = await this.db.query(
-      `${SELECT} r WHERE job = $1 AND status <> 'running' ORDER BY started_at DESC, id DESC LIMIT 1`,
+      `${SELECT} r WHERE job = $1 AND status <> 'running' ORDER BY started_at DESC, r.id DESC LIMIT 1`,
       [job],
     );
     const last = rows[0] && toRun(rows[0]);
@@ -134,7 +135,7 @@ export class SyncRunsRepository {
   }
 
   async running(job: JobName): Promise<SyncRun | undefined> {
-    const rows: RunRow[] = await this.db.query(`${SELECT} WHERE job = $1 AND status = 'running' ORDER BY id DESC LIMIT 1`, [job]);
+    const rows: RunRow[] = await this.db.query(`${SELECT} WHERE job = $1 AND status = 'running' ORDER BY sync_runs.id DESC LIMIT 1`, [job]);
     return rows[0] && toRun(rows[0]);
   }
 
@@ -150,7 +151,7 @@ export class SyncRunsRepository {
     if (query.before) add('id < ?::bigint', query.before);
     params.push(query.limit + 1);
     const rows: RunRow[] = await this.db.query(
-      `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
+      `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY sync_runs.id DESC LIMIT $${params.length}`,
       params,
     );
     const runs = rows.slice(0, query.limit).map(toRun);
