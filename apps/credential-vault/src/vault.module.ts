@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from '@app/database';
 import { HealthModule } from '@app/health';
 import { MessagingModule } from '@app/messaging';
-import { createLogger, ObservabilityModule } from '@app/observability';
+import { ObservabilityModule } from '@app/observability';
 import { AuditModule } from './audit/audit.module';
 import { CredentialsModule } from './credentials/credentials.module';
 import { CryptoModule } from './crypto/crypto.module';
@@ -19,10 +19,7 @@ export class VaultModule {
       imports: [
         ObservabilityModule.forApp('credential-vault', config.LOG_LEVEL),
         TypeOrmModule.forRoot(VAULT_DATABASE(config)),
-        MessagingModule.forRoot({
-          settings: { brokers: config.KAFKA_BROKERS, clientId: 'credential-vault', topicPrefix: config.KAFKA_TOPIC_PREFIX, partitions: config.KAFKA_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR },
-          logger: createLogger({ app: 'credential-vault', level: config.LOG_LEVEL }),
-        }),
+        MessagingModule.forApp('credential-vault', config),
         HealthModule.forApp({ database: true, kafka: true }),
         CryptoModule.forRoot({ masterKeys: config.VAULT_MASTER_KEYS, sealPrivateKey: config.VAULT_SEAL_PRIVATE_JWK }),
         VaultAuthModule.forRoot(config),

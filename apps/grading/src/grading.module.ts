@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule, authOptions } from '@app/auth';
 import { HealthModule } from '@app/health';
 import { MessagingModule } from '@app/messaging';
-import { createLogger, ObservabilityModule } from '@app/observability';
+import { ObservabilityModule } from '@app/observability';
 import { DeliverySignals } from './common/delivery-signals';
 import { ContextsModule } from './contexts/contexts.module';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
@@ -26,10 +26,7 @@ export class GradingModule {
       imports: [
         ObservabilityModule.forApp('grading', config.LOG_LEVEL),
         TypeOrmModule.forRoot(GRADING_DATABASE(config)),
-        MessagingModule.forRoot({
-          settings: { brokers: config.KAFKA_BROKERS, clientId: 'grading', topicPrefix: config.KAFKA_TOPIC_PREFIX, partitions: config.KAFKA_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR },
-          logger: createLogger({ app: 'grading', level: config.LOG_LEVEL }),
-        }),
+        MessagingModule.forApp('grading', config),
         HealthModule.forApp({ database: true, kafka: true }),
         AuthModule.forRoot(authOptions(config)),
         LedgerModule,

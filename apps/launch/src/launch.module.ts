@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { advisoryLockKey } from '@app/database';
 import { HealthModule } from '@app/health';
 import { MessagingModule, OutboxModule } from '@app/messaging';
-import { createLogger, ObservabilityModule } from '@app/observability';
+import { ObservabilityModule } from '@app/observability';
 import { CaptureModule } from './capture/capture.module';
 import { IdTokenModule } from './id-token/id-token.module';
 import { LandingModule } from './landing/landing.module';
@@ -18,10 +18,7 @@ export class LaunchModule {
       imports: [
         ObservabilityModule.forApp('launch', config.LOG_LEVEL),
         TypeOrmModule.forRoot(LAUNCH_DATABASE(config)),
-        MessagingModule.forRoot({
-          settings: { brokers: config.KAFKA_BROKERS, clientId: 'launch', topicPrefix: config.KAFKA_TOPIC_PREFIX, partitions: config.KAFKA_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR },
-          logger: createLogger({ app: 'launch', level: config.LOG_LEVEL }),
-        }),
+        MessagingModule.forApp('launch', config),
         // Kafka is not a readiness condition: while it is down launches go to the outbox, and a pod
         // taken out of service for it would fail exactly the launches the outbox exists to keep.
         HealthModule.forApp({ database: true, kafka: false }),

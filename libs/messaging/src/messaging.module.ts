@@ -2,7 +2,8 @@ import { Global, Injectable, Module, type DynamicModule, type OnApplicationShutd
 import { Kafka } from 'kafkajs';
 import type pino from 'pino';
 import type { Registry } from 'prom-client';
-import { METRICS_REGISTRY } from '@app/observability';
+import type { InfrastructureEnv } from '@app/config';
+import { createLogger, METRICS_REGISTRY } from '@app/observability';
 import { EventPublisher } from './event-publisher';
 import { createKafka, type KafkaSettings } from './kafka-settings';
 import { KafkaProbe } from './topic-admin';
@@ -29,9 +30,20 @@ class MessagingLifecycle implements OnApplicationShutdown {
 }
 
 /** The Kafka client, an awaitable publisher and a readiness probe for one app. */
+/** The settings every app takes from its validated environment. */
+type KafkaEnv = Pick<InfrastructureEnv, 'KAFKA_BROKERS' | 'KAFKA_TOPIC_PREFIX' | 'KAFKA_PARTITIONS' | 'KAFKA_REPLICATION_FACTOR' | 'LOG_LEVEL'>;
+
 @Global()
 @Module({})
 export class MessagingModule {
+  /** Kafka for one app, configured from its environment; kafkajs logs go through the redacting logger. */
+  static forApp(app: string, env: KafkaEnv): DynamicModule {
+    return MessagingModule.forRoot({
+      settings: { brokers: env.KAFKA_BROKERS, clientId: app, topicPrefix: env.KAFKA_TOPIC_PREFIX, partitions: env.KAFKA_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR },
+      logger: createLogger({ app, level: env.LOG_LEVEL }),
+    });
+  }
+
   static forRoot(options: MessagingOptions): DynamicModule {
     const kafka = createKafka(options.settings, options.logger);
     return {
