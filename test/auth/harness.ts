@@ -31,6 +31,8 @@ export async function startTestVault(suite: string, overrides: Record<string, st
     KAFKA_BROKERS: kafkaBrokers(),
     KAFKA_TOPIC_PREFIX: testTopicPrefix(),
     LOG_LEVEL: 'error',
+    // As behind one ingress: the suites play several clients through X-Forwarded-For.
+    TRUST_PROXY_HOPS: '1',
     ...overrides,
   };
   const { app } = await createVaultApp(env);

@@ -16,6 +16,7 @@ export async function createVaultApp(env: NodeJS.ProcessEnv = process.env): Prom
   if (config.MIGRATIONS_RUN) await prepareDatabase(vaultDatabase(config));
   const app = await createHttpApp(VaultModule.forRoot(config), {
     name: 'credential-vault',
+    trustProxyHops: config.TRUST_PROXY_HOPS,
     swagger: { title: 'credential-vault', description: 'Service keys (encrypted), API keys and short-lived tokens', bearerAuth: true },
   });
   await ensureLaunchTopics(app);

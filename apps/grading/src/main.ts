@@ -24,6 +24,7 @@ export async function createGradingApp(env: NodeJS.ProcessEnv = process.env): Pr
   if (config.MIGRATIONS_RUN) await prepareDatabase(gradingDatabase(config));
   const app = await createHttpApp(GradingModule.forRoot(config), {
     name: 'grading',
+    trustProxyHops: config.TRUST_PROXY_HOPS,
     swagger: { title: 'grading', description: 'Score ingest, ledger, delivery to LTIAAS, sync jobs', bearerAuth: true },
   });
   try {

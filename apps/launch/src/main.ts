@@ -12,6 +12,7 @@ export async function createLaunchApp(env: NodeJS.ProcessEnv = process.env): Pro
   if (config.MIGRATIONS_RUN) await prepareDatabase(launchDatabase(config));
   const app = await createHttpApp(LaunchModule.forRoot(config), {
     name: 'launch',
+    trustProxyHops: config.TRUST_PROXY_HOPS,
     swagger: { title: 'launch', description: 'Captures the serviceKey of every LTI launch', bearerAuth: true },
   });
   return { app, port: config.LAUNCH_PORT, host: config.HOST };

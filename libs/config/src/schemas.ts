@@ -35,6 +35,9 @@ export const infrastructureEnv = z.object({
   KAFKA_REPLICATION_FACTOR: positiveInt(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().default('0.0.0.0'),
+  // How many proxies in front of the app may set X-Forwarded-For; 0 trusts none,
+  // so a client cannot pick its own address (the vault rate-limits by address).
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   MIGRATIONS_RUN: booleanFlag(true),
 });
 export type InfrastructureEnv = z.infer<typeof infrastructureEnv>;

@@ -11,6 +11,8 @@ export interface HttpAppOptions {
   name: string;
   swagger?: { title: string; description?: string; bearerAuth?: boolean };
   bodyLimitBytes?: number;
+  /** Proxies in front of the app whose X-Forwarded-For is believed (0: none). */
+  trustProxyHops?: number;
   /** Uses nestjs-pino's logger; the module must import ObservabilityModule. */
   pinoLogger?: boolean;
 }
@@ -23,7 +25,7 @@ export interface HttpAppOptions {
 export async function createHttpApp(module: Type<unknown> | DynamicModule, options: HttpAppOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes ?? 5 * 1024 * 1024,
-    trustProxy: true,
+    trustProxy: options.trustProxyHops ? options.trustProxyHops : false,
     // The caller's x-request-id (or a new one) becomes the id on every log line of the request.
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
