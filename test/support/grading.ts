@@ -130,7 +130,7 @@ export class Launcher {
       userId,
       roles: ['http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor'],
       launchedAt: new Date().toISOString(),
-      sealedServiceKey: this.sealer.seal(result.serviceKey, triple),
+      sealedServiceKey: await this.sealer.seal(result.serviceKey, triple),
       services: {
         assignmentAndGrades: { available: true, ...(result.lineItemId ? { lineItemId: result.lineItemId } : {}) },
         namesAndRoles: { available: true },

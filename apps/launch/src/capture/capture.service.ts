@@ -43,7 +43,7 @@ export class CaptureService {
   async capture(ltik: string, requestId: string): Promise<CaptureOutcome> {
     const token = await this.idTokens.fetch(ltik, requestId);
     const redirectTo = this.toolApp.urlFor(ltik);
-    const mapped = toLaunchCaptured(token, this.clock.nowIso(), (key, ctx) => this.sealer.seal(key, ctx));
+    const mapped = await toLaunchCaptured(token, this.clock.nowIso(), (key, ctx) => this.sealer.seal(key, ctx));
     if (!mapped.ok) {
       this.logger.warn({ requestId, platformId: token.platform.id, reason: mapped.reason }, 'launch not captured');
       return this.done(redirectTo, 'not-captured');

@@ -16,12 +16,12 @@ const token = (over: Partial<IdToken> = {}): IdToken =>
     ...over,
   }) as IdToken;
 
-const seal = jest.fn((key: string, ctx: { contextId: string }) => `sealed-${key.length}..${ctx.contextId}.x.y`);
+const seal = jest.fn(async (key: string, ctx: { contextId: string }) => `sealed-${key.length}..${ctx.contextId}.x.y`);
 const at = '2026-01-31T12:00:00.123456Z';
 
 describe('toLaunchCaptured', () => {
-  it('takes the triple, the launcher, the services and the titles, and seals the key for its triple', () => {
-    const mapped = toLaunchCaptured(token(), at, seal);
+  it('takes the triple, the launcher, the services and the titles, and seals the key for its triple', async () => {
+    const mapped = await toLaunchCaptured(token(), at, seal);
     expect(mapped).toEqual({
       ok: true,
       hasServiceKey: true,
@@ -43,9 +43,9 @@ describe('toLaunchCaptured', () => {
     expect(JSON.stringify(mapped)).not.toContain('svc-secret');
   });
 
-  it('leaves the key out when the launch has none, and a line item id that is not a URL', () => {
+  it('leaves the key out when the launch has none, and a line item id that is not a URL', async () => {
     const base = token();
-    const mapped = toLaunchCaptured(
+    const mapped = await toLaunchCaptured(
       token({ services: { ...base.services, serviceKey: undefined, assignmentAndGrades: { available: false, lineItemId: 'not a url' }, namesAndRoles: { available: false } } }),
       at,
       seal,
@@ -54,9 +54,9 @@ describe('toLaunchCaptured', () => {
     expect(mapped.ok && mapped.data.services).toEqual({ assignmentAndGrades: { available: false }, namesAndRoles: { available: false } });
   });
 
-  it('cuts free text to the contract limits so a verbose LMS never makes a dead letter', () => {
+  it('cuts free text to the contract limits so a verbose LMS never makes a dead letter', async () => {
     const roles = Array.from({ length: 150 }, (_, i) => `role-${i}`).concat('x'.repeat(600));
-    const mapped = toLaunchCaptured(
+    const mapped = await toLaunchCaptured(
       token({ user: { id: 'u', roles }, launch: { context: { id: 'c', title: 't'.repeat(5000) }, resourceLink: { id: 'r', title: 'q'.repeat(5000) } } }),
       at,
       seal,
@@ -68,16 +68,16 @@ describe('toLaunchCaptured', () => {
     expect(mapped.data.resourceLink?.title).toHaveLength(1000);
   });
 
-  it('captures nothing for a launch without a resource link or context', () => {
-    expect(toLaunchCaptured(token({ launch: { type: 'LtiDeepLinkingRequest', context: { id: 'c' } } }), at, seal)).toEqual({
+  it('captures nothing for a launch without a resource link or context', async () => {
+    expect(await toLaunchCaptured(token({ launch: { type: 'LtiDeepLinkingRequest', context: { id: 'c' } } }), at, seal)).toEqual({
       ok: false,
       reason: expect.stringContaining('no resource link (type LtiDeepLinkingRequest)'),
     });
-    expect(toLaunchCaptured(token({ launch: undefined }), at, seal)).toMatchObject({ ok: false, reason: expect.stringContaining('no context') });
+    expect(await toLaunchCaptured(token({ launch: undefined }), at, seal)).toMatchObject({ ok: false, reason: expect.stringContaining('no context') });
   });
 
-  it('refuses an id too long for the contract rather than cutting it', () => {
-    const mapped = toLaunchCaptured(token({ launch: { context: { id: 'c'.repeat(1001) }, resourceLink: { id: 'r' } } }), at, seal);
+  it('refuses an id too long for the contract rather than cutting it', async () => {
+    const mapped = await toLaunchCaptured(token({ launch: { context: { id: 'c'.repeat(1001) }, resourceLink: { id: 'r' } } }), at, seal);
     expect(mapped).toMatchObject({ ok: false, reason: expect.stringContaining('contextId') });
   });
 });

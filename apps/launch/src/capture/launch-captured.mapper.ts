@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { launchCapturedData, type ContextTriple, type LaunchCapturedData } from '@app/contracts';
 import type { IdToken } from '@app/ltiaas';
 
-export type Seal = (serviceKey: string, ctx: ContextTriple) => string;
+export type Seal = (serviceKey: string, ctx: ContextTriple) => Promise<string>;
 
 export type Mapped = { ok: true; data: LaunchCapturedData; hasServiceKey: boolean } | { ok: false; reason: string };
 
@@ -15,7 +15,7 @@ const url = z.string().url();
  * so that a verbose LMS never turns a launch into a dead letter; an id that
  * does not fit cannot be cut, and the launch is then not captured.
  */
-export function toLaunchCaptured(token: IdToken, launchedAt: string, seal: Seal): Mapped {
+export async function toLaunchCaptured(token: IdToken, launchedAt: string, seal: Seal): Promise<Mapped> {
   const contextId = token.launch?.context?.id;
   const resourceLinkId = token.launch?.resourceLink?.id;
   if (!contextId || !resourceLinkId) {
@@ -30,7 +30,7 @@ export function toLaunchCaptured(token: IdToken, launchedAt: string, seal: Seal)
     userId: token.user.id,
     roles: token.user.roles.filter((r) => r.length <= 500).slice(0, 100),
     launchedAt,
-    ...(serviceKey ? { sealedServiceKey: seal(serviceKey, triple) } : {}),
+    ...(serviceKey ? { sealedServiceKey: await seal(serviceKey, triple) } : {}),
     services: {
       assignmentAndGrades: { available: ags.available, ...(lineItemId ? { lineItemId } : {}) },
       namesAndRoles: { available: token.services.namesAndRoles.available },

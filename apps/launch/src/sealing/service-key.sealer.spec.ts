@@ -26,7 +26,7 @@ describe.each<SealCurve>(['P-256', 'X25519'])('ServiceKeySealer (%s)', (curve) =
   });
 
   it('makes a compact JWE that jose opens with the private key, ctx in the protected header', async () => {
-    const jwe = sealer.seal('svc-key-123', ctx);
+    const jwe = await sealer.seal('svc-key-123', ctx);
     expect(jwe.split('.')).toHaveLength(5);
     expect(jwe).not.toContain('svc-key-123');
     const opened = await joseOpen(pair, jwe);
@@ -34,16 +34,16 @@ describe.each<SealCurve>(['P-256', 'X25519'])('ServiceKeySealer (%s)', (curve) =
     expect(opened.header).toMatchObject({ alg: 'ECDH-ES', enc: 'A256GCM', kid, ctx });
   });
 
-  it('uses a fresh ephemeral key and IV every time', () => {
-    const a = sealer.seal('same', ctx).split('.');
-    const b = sealer.seal('same', ctx).split('.');
+  it('uses a fresh ephemeral key and IV every time', async () => {
+    const a = (await sealer.seal('same', ctx)).split('.');
+    const b = (await sealer.seal('same', ctx)).split('.');
     expect(a[0]).not.toBe(b[0]);
     expect(a[2]).not.toBe(b[2]);
   });
 
   it('cannot be opened by jose once ctx is rewritten', async () => {
-    const [, ...rest] = sealer.seal('svc-key-123', ctx).split('.');
-    const header = JSON.parse(Buffer.from(sealer.seal('x', ctx).split('.')[0], 'base64url').toString());
+    const [, ...rest] = (await sealer.seal('svc-key-123', ctx)).split('.');
+    const header = JSON.parse(Buffer.from((await sealer.seal('x', ctx)).split('.')[0], 'base64url').toString());
     header.ctx = { ...ctx, contextId: 'another course' };
     const forged = [Buffer.from(JSON.stringify(header)).toString('base64url'), ...rest].join('.');
     await expect(joseOpen(pair, forged)).rejects.toThrow(/decryption operation failed/);
