@@ -5,5 +5,6 @@ export * from './events/roster-refreshed.v1';
 export * from './events/score-delivered.v1';
 export * from './events/score-ready.v1';
 export * from './json-schemas';
+export * from './seal-key';
 export * from './timestamp';
 export * from './topics';

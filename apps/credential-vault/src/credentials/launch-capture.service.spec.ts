@@ -2,14 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { CompactEncrypt, importJWK } from 'jose';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@app/config';
-import { envelope, LAUNCH_CAPTURED_V1, type ContextTriple, type LaunchCapturedData, type LaunchCapturedEvent } from '@app/contracts';
+import { envelope, LAUNCH_CAPTURED_V1, type ContextTriple, type LaunchCapturedData, type LaunchCapturedEvent, sealJwkSchema } from '@app/contracts';
 import { z } from 'zod';
 import { sealKeyPair, type SealKeyPair } from '../../../../test/support/vault-env';
 import type { AuditEntry, AuditLog } from '../audit/audit.log';
 import type { LaunchContextRepository } from '../contexts/launch-context.repository';
 import { EnvelopeCipher } from '../crypto/envelope-cipher';
 import { LocalKeyring } from '../crypto/local-keyring';
-import { sealPrivateJwkSchema } from '../crypto/seal-key';
 import { SealOpener } from '../crypto/seal-opener';
 import type { SealedSecret } from '../crypto/sealed-secret';
 import { LaunchCaptureService } from './launch-capture.service';
@@ -26,7 +25,7 @@ describe('LaunchCaptureService', () => {
 
   beforeAll(async () => {
     pair = await sealKeyPair('P-256');
-    opener = await SealOpener.create(loadConfig(z.object({ K: sealPrivateJwkSchema }), { K: JSON.stringify(pair.privateJwk) }).K);
+    opener = await SealOpener.create(loadConfig(z.object({ K: sealJwkSchema('private') }), { K: JSON.stringify(pair.privateJwk) }).K);
   });
 
   const seal = async (ctx: ContextTriple, key: string) =>

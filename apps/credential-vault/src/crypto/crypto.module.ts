@@ -3,14 +3,14 @@ import { EnvelopeCipher } from './envelope-cipher';
 import { KEY_PROVIDER } from './key-provider';
 import { LocalKeyring } from './local-keyring';
 import type { MasterKey } from './master-keys';
-import type { SealPrivateKey } from './seal-key';
 import { SealOpener } from './seal-opener';
+import { type SealKey } from '@app/contracts';
 
 export interface CryptoOptions {
   /** VAULT_MASTER_KEYS, parsed; the first is active. */
   masterKeys: readonly MasterKey[];
   /** VAULT_SEAL_PRIVATE_JWK, parsed. */
-  sealPrivateKey: SealPrivateKey;
+  sealPrivateKey: SealKey;
 }
 
 /**

@@ -4,6 +4,5 @@ export * from './key-provider';
 export * from './local-keyring';
 export * from './master-keys';
 export * from './rewrap-target';
-export * from './seal-key';
 export * from './seal-opener';
 export * from './sealed-secret';

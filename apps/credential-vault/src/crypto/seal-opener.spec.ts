@@ -2,10 +2,10 @@ import { CompactEncrypt, importJWK, type JWK } from 'jose';
 import { loadConfig } from '@app/config';
 import { z } from 'zod';
 import { sealKeyPair, type SealCurve, type SealKeyPair } from '../../../../test/support/vault-env';
-import { sealPrivateJwkSchema } from './seal-key';
 import { SealError, SealOpener } from './seal-opener';
+import { sealJwkSchema } from '@app/contracts';
 
-const schema = z.object({ VAULT_SEAL_PRIVATE_JWK: sealPrivateJwkSchema });
+const schema = z.object({ VAULT_SEAL_PRIVATE_JWK: sealJwkSchema('private') });
 const ctx = { platformId: 'p-1', contextId: 'c-1', resourceLinkId: 'r-1' };
 
 async function seal(publicJwk: JWK, plaintext: string, header: Record<string, unknown>): Promise<string> {

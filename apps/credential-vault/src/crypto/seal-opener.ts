@@ -1,6 +1,5 @@
 import { compactDecrypt, decodeProtectedHeader, importJWK, type CompactJWEHeaderParameters, type JWK } from 'jose';
-import type { ContextTriple } from '@app/contracts';
-import type { SealPrivateKey } from './seal-key';
+import { type ContextTriple, type SealKey } from '@app/contracts';
 
 /** Why a sealed serviceKey was refused; the message is safe to log and dead-letter. */
 export class SealError extends Error {
@@ -30,7 +29,7 @@ export class SealOpener {
   ) {}
 
   /** Imports the private key once. */
-  static async create(sealKey: SealPrivateKey): Promise<SealOpener> {
+  static async create(sealKey: SealKey): Promise<SealOpener> {
     return new SealOpener(await importJWK(sealKey.jwk as JWK, 'ECDH-ES'), sealKey.kid);
   }
 

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { GRADING_CONFIG } from '../grading.database';
 import type { GradingConfig } from '../grading.config';
@@ -42,7 +43,8 @@ export class GradeSyncJob implements Job<GradeSyncParams> {
     const deadline = Date.now() + this.config.GRADE_SYNC_SETTLE_TIMEOUT_MS;
     let tally = await this.tracker.tally(watched);
     while (tally.unsettled > 0 && Date.now() < deadline && !signal.aborted) {
-      await sleep(this.config.GRADE_SYNC_POLL_MS, signal);
+      // An abort ends the wait early; the loop then sees the signal.
+      await delay(this.config.GRADE_SYNC_POLL_MS, undefined, { signal }).catch(() => undefined);
       tally = await this.tracker.tally(watched);
       await progress(countsOf(offered, tally));
     }
@@ -64,16 +66,4 @@ function countsOf(offered: number, tally: Tally) {
     rowsFailed: tally.failed,
     rowsPending: tally.waitingForLaunch + tally.retrying + tally.unsettled,
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

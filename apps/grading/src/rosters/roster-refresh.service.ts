@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ContextTriple } from '@app/contracts';
@@ -101,7 +102,7 @@ export class RosterRefreshService {
         const hinted = error instanceof LtiaasRetryableError ? error.retryAfterMs : undefined;
         const waitMs = Math.min(MAX_RETRY_WAIT_MS, Math.max(hinted ?? 0, 500 * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
         log.warn('roster page failed; walking the roster again', { attempt, waitMs, error: (error as Error).message });
-        await sleep(waitMs, run.signal);
+        await delay(waitMs, undefined, { signal: run.signal }).catch(() => undefined); // an abort ends the wait early
       }
     }
   }
@@ -178,16 +179,4 @@ function toRosterMember(member: Member): RosterMember {
   if (member.name !== undefined) out.name = member.name;
   if (member.email !== undefined) out.email = member.email;
   return out;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

@@ -2,10 +2,10 @@ import { compactDecrypt, importJWK } from 'jose';
 import { loadConfig } from '@app/config';
 import { z } from 'zod';
 import { sealKeyPair, type SealCurve, type SealKeyPair } from '../../../../test/support/vault-env';
-import { sealPublicJwkSchema } from './seal-public-key';
 import { ServiceKeySealer } from './service-key.sealer';
+import { sealJwkSchema } from '@app/contracts';
 
-const schema = z.object({ VAULT_SEAL_PUBLIC_JWK: sealPublicJwkSchema });
+const schema = z.object({ VAULT_SEAL_PUBLIC_JWK: sealJwkSchema('public') });
 const ctx = { platformId: 'https://lms.example.edu', contextId: 'course "42"', resourceLinkId: 'quiz-1' };
 
 async function joseOpen(pair: SealKeyPair, jwe: string) {

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CompactEncrypt } from 'jose';
-import type { ContextTriple } from '@app/contracts';
-import type { SealPublicKey } from './seal-public-key';
+import { type ContextTriple, type SealKey } from '@app/contracts';
 
 export const SEAL_PUBLIC_KEY = Symbol('SEAL_PUBLIC_KEY');
 
@@ -15,7 +14,7 @@ const encoder = new TextEncoder();
  */
 @Injectable()
 export class ServiceKeySealer {
-  constructor(@Inject(SEAL_PUBLIC_KEY) private readonly recipient: SealPublicKey) {}
+  constructor(@Inject(SEAL_PUBLIC_KEY) private readonly recipient: SealKey) {}
 
   seal(plaintext: string, ctx: ContextTriple): Promise<string> {
     return new CompactEncrypt(encoder.encode(plaintext))

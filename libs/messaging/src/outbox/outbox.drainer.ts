@@ -1,6 +1,7 @@
 import type pino from 'pino';
 import type { EventPublisher } from '../event-publisher';
-import type { OutboxStore, StoredOutboxRecord } from './outbox.store';
+import type { OutboxStore } from './outbox.store';
+import { publishInOrder } from './publish-in-order';
 
 export interface OutboxDrainerOptions {
   /** How often to look at the table when nothing is known to be waiting. */
@@ -54,7 +55,7 @@ export class OutboxDrainer {
 
   /** One pass: publishes up to batchSize records. Exposed for tests and tools. */
   async drainOnce(): Promise<{ drained: number; busy: boolean }> {
-    return this.store.drain(this.options.batchSize, this.options.lockKey, (records) => this.publish(records));
+    return this.store.drain(this.options.batchSize, this.options.lockKey, (records) => publishInOrder(this.publisher, records, this.options.publishTimeoutMs));
   }
 
   private async run(): Promise<void> {
@@ -78,22 +79,6 @@ export class OutboxDrainer {
         await this.store.noteFailure(this.options.batchSize, error instanceof Error ? error.message : String(error)).catch(() => undefined);
       }
       if (delay > 0 && this.running) await this.sleep(delay);
-    }
-  }
-
-  private async publish(records: StoredOutboxRecord[]): Promise<void> {
-    // Consecutive records of one topic go in one request; order across the batch is kept.
-    let start = 0;
-    while (start < records.length) {
-      let end = start + 1;
-      while (end < records.length && records[end].topic === records[start].topic) end++;
-      const run = records.slice(start, end);
-      await this.publisher.publish(
-        run[0].topic,
-        run.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-        { timeoutMs: this.options.publishTimeoutMs },
-      );
-      start = end;
     }
   }
 

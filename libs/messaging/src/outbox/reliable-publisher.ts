@@ -2,6 +2,7 @@ import type pino from 'pino';
 import type { EventPublisher } from '../event-publisher';
 import type { OutboxDrainer } from './outbox.drainer';
 import type { OutboxRecord, OutboxStore } from './outbox.store';
+import { publishInOrder } from './publish-in-order';
 
 export interface ReliablePublisherOptions {
   /** How long a record may wait for others to share its Kafka request. */
@@ -141,7 +142,7 @@ export class ReliablePublisher {
   private async deliver(batch: Pending[]): Promise<void> {
     if (!this.backlog) {
       try {
-        await this.publishRuns(batch.map((p) => p.record));
+        await publishInOrder(this.publisher, batch.map((p) => p.record), this.options.publishTimeoutMs);
         this.options.onRouted?.('kafka', batch.length);
         for (const p of batch) p.resolve('kafka');
         return;
@@ -161,21 +162,6 @@ export class ReliablePublisher {
       for (const p of batch) p.reject(error);
     } finally {
       this.outboxWritesInFlight--;
-    }
-  }
-
-  private async publishRuns(records: OutboxRecord[]): Promise<void> {
-    let start = 0;
-    while (start < records.length) {
-      let end = start + 1;
-      while (end < records.length && records[end].topic === records[start].topic) end++;
-      const run = records.slice(start, end);
-      await this.publisher.publish(
-        run[0].topic,
-        run.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-        { timeoutMs: this.options.publishTimeoutMs },
-      );
-      start = end;
     }
   }
 }

@@ -1,0 +1,61 @@
+import { createHash, createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * The vault's seal key pair: launch encrypts each serviceKey to the public
+ * half (a compact JWE, ECDH-ES + A256GCM, the context triple in the
+ * protected header); only the vault holds the private half.
+ * P-256 (kty EC) or X25519 (kty OKP).
+ */
+export interface SealKey {
+  /** The JWK as given, checked: public in launch, private in the vault. */
+  jwk: JsonWebKey;
+  key: KeyObject;
+  /** RFC 7638 thumbprint of the public half: the JWE `kid`, the same on both sides. */
+  kid: string;
+}
+
+const jwkShape = z.looseObject({ kty: z.enum(['EC', 'OKP']), crv: z.string(), x: z.string(), y: z.string().optional(), d: z.string().optional() });
+
+/**
+ * A seal key JWK given as JSON in the environment. `public` refuses a
+ * private key (it belongs to the vault alone); `private` requires one.
+ * Messages never echo the key.
+ */
+export function sealJwkSchema(half: 'public' | 'private') {
+  return z.string().transform((value, ctx): SealKey => {
+    const fail = (message: string): never => {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return fail('must be a JSON Web Key (JSON)');
+    }
+    const jwk = jwkShape.safeParse(parsed);
+    if (!jwk.success || !isSupported(jwk.data)) return fail(`must be a P-256 (kty EC) or X25519 (kty OKP) ${half} JWK`);
+    if (half === 'public' && jwk.data.d !== undefined) return fail('is a private key; give launch only the public key');
+    if (half === 'private' && !jwk.data.d) return fail('must be the private key (it has no "d")');
+    try {
+      // Only the key's own members: Node refuses a JWK with others (key_ops, ext…).
+      const { kty, crv, x, y, d } = jwk.data;
+      const members: JsonWebKey = { kty, crv, x, ...(y !== undefined ? { y } : {}), ...(half === 'private' ? { d } : {}) };
+      const key = half === 'private' ? createPrivateKey({ key: members, format: 'jwk' }) : createPublicKey({ key: members, format: 'jwk' });
+      const publicKey = half === 'private' ? createPublicKey(key) : key;
+      return { jwk: members, key, kid: thumbprint(publicKey.export({ format: 'jwk' })) };
+    } catch {
+      return fail(`is not a valid ${half} key for its curve`);
+    }
+  });
+}
+
+function isSupported(jwk: z.infer<typeof jwkShape>): boolean {
+  return (jwk.kty === 'EC' && jwk.crv === 'P-256' && jwk.y !== undefined) || (jwk.kty === 'OKP' && jwk.crv === 'X25519');
+}
+
+function thumbprint(jwk: JsonWebKey): string {
+  const members = jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x };
+  return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
+}
