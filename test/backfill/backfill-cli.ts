@@ -4,25 +4,13 @@ import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import type { BackfillSummary } from '../../apps/grading/src/cli/backfill.runner';
 
 const ROOT = join(__dirname, '..', '..');
 const ENTRY = join(ROOT, 'apps', 'grading', 'src', 'cli', 'backfill.ts');
 
-export interface BackfillSummaryLine {
-  status: string;
-  sha256: string;
-  lines: number;
-  blank: number;
-  valid: number;
-  invalid: number;
-  published: number;
-  failed: number;
-  dryRun: boolean;
-  target?: string;
-  seconds: number;
-  maxRssMb: number;
-  error?: string;
-}
+/** The summary line the command prints last, as JSON. */
+export type BackfillSummaryLine = BackfillSummary;
 
 export interface CliResult {
   code: number | null;

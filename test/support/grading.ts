@@ -16,6 +16,7 @@ import { contextKey, envelope, LAUNCH_CAPTURED_V1, SCORE_READY_V1, TOPICS, type 
 import { ServiceKeySealer } from '../../apps/launch/src/sealing/service-key.sealer';
 import type { EmulatorHandle } from './emulator';
 import { vaultSecretsEnv } from './vault-env';
+import { mulberry32 } from '../../apps/ltiaas-emulator/src/faults/prng';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -438,18 +439,6 @@ export interface Scenario {
   expected: Map<string, ScoreReadyData>;
 }
 
-/** A seeded PRNG (mulberry32), so a failing run can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Activities spread over platforms and courses; half use the line item the
  * platform made at launch, half name one by selector (grading creates it).
@@ -458,7 +447,7 @@ export function prng(seed: number): () => number {
  * updates arrive out of order.
  */
 export function buildScenario(o: ScenarioOptions): Scenario {
-  const random = prng(o.seed ?? 42);
+  const random = mulberry32(o.seed ?? 42); // seeded, so a failing run can be replayed
   const run = o.runId ?? randomId();
   const activities: ScenarioActivity[] = [];
   for (let a = 0; a < o.activities; a++) {

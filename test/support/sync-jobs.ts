@@ -4,6 +4,7 @@
 // an admin client for grading's API, and direct reads of grading's tables.
 import type { Producer } from 'kafkajs';
 import { Client } from 'pg';
+import type { RunCounts } from '../../apps/grading/src/jobs/sync-run';
 import { startEmulator, type EmulatorHandle } from './emulator';
 import { GradingClient, gradingEnv, Launcher, startGrading, startVault, type GradingHandle, type VaultHandle } from './grading';
 import { createTestDatabase, dropTestDatabase, eventually, kafkaBrokers, testKafka, testTopicPrefix } from './infra';
@@ -89,23 +90,14 @@ export function startStackGrading(stack: SyncStack, overrides: Record<string, st
   return startGrading(stack.env(overrides));
 }
 
-export type RunView = {
+/** A run as GET /v1/sync/runs/:id answers it. */
+export type RunView = RunCounts & {
   id: string;
   job: string;
   trigger: string;
   slot: string | null;
   status: string;
   resumedFrom: string | null;
-  rowsOffered: number;
-  rowsDelivered: number;
-  rowsFailed: number;
-  rowsPending: number;
-  contextsTotal: number;
-  contextsDone: number;
-  contextsSkipped: number;
-  contextsFailed: number;
-  membersSeen: number;
-  membersDeactivated: number;
   details: Record<string, unknown>;
   error: string | null;
   contexts?: Array<{ platformId: string; contextId: string; outcome: string; members: number; reason?: string; carriedOver: boolean }>;
