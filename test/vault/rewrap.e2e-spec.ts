@@ -7,6 +7,7 @@ import type { ContextTriple } from '@app/contracts';
 import { runRewrap } from '../../apps/credential-vault/src/cli/rewrap';
 import { EnvelopeCipher, LocalKeyring, masterKeysSchema } from '../../apps/credential-vault/src/crypto';
 import { serviceKeyAad } from '../../apps/credential-vault/src/credentials/service-key.aad';
+import { exchangeApiKey } from '../support/auth';
 import { eventually } from '../support/infra';
 import { CaptureStack } from './capture-stack';
 
@@ -66,6 +67,7 @@ describe('re-wrapping under a new master key', () => {
     expect(code).toBe(1);
     expect(output.join('\n')).toMatch(/service keys: \d+ re-wrapped under "k2", 2 failed, 2 still under an older key/);
     expect(output.join('\n')).toMatch(/unit-6.*integrity check/);
+    expect(output.join('\n')).toMatch(/signing keys: [1-9]\d* re-wrapped under "k2", 0 failed, 0 still under an older key/);
     const after = await rows();
     expect(after.filter((r) => r.master_key_id === 'k1').map((r) => r.resource_link_id)).toEqual(['unit-6', 'unit-7']);
 
@@ -91,6 +93,14 @@ describe('re-wrapping under a new master key', () => {
     output.length = 0;
     expect(await runRewrap([], { DATABASE_URL: stack.databaseUrl, VAULT_MASTER_KEYS: rotatedKeys }, io)).toBe(0);
     expect(output.join('\n')).toMatch(/0 re-wrapped/);
+
+    // Rotation step 3: k1 is gone. The vault still signs tokens (its signing keys moved too) and opens every serviceKey.
+    await stack.vaultApp.app.close();
+    stack.vaultApp = await stack.startVault({ VAULT_MASTER_KEYS: rotatedKeys.split(',')[0] });
+    const { access_token: token } = await exchangeApiKey(stack.vaultApp.url, stack.resolver.apiKey);
+    const resolved = await stack.vaultCall('POST', '/v1/credentials/resolve', triple(8), token);
+    expect(resolved.status).toBe(200);
+    expect(((await resolved.json()) as { serviceKey: string }).serviceKey).toBe(latest.get('unit-8'));
   });
 
   it('stops with one line naming a bad variable', async () => {

@@ -3,6 +3,7 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type Cry
 import { ACCESS_TOKEN_ALGORITHM } from '@app/auth';
 import { EnvelopeCipher } from '../crypto';
 import { SigningKeysRepository, type NewSigningKey, type RotationMode, type RotationOutcome } from './signing-keys.repository';
+import { privateKeyAad } from './signing-key.aad';
 
 export const SIGNING_KEY_SETTINGS = Symbol('SIGNING_KEY_SETTINGS');
 
@@ -107,9 +108,4 @@ export class SigningKeysService {
       privateKey: this.cipher.encrypt(JSON.stringify(privateJwk), privateKeyAad(kid)),
     };
   }
-}
-
-/** Binds each sealed private key to its row: a ciphertext copied to another kid does not open. */
-function privateKeyAad(kid: string): string {
-  return `vault.signing_keys:${kid}`;
 }
