@@ -64,7 +64,7 @@ export async function activeSigningKey(vault: TestVault): Promise<SigningKeyMate
     `SELECT kid, alg, private_key FROM vault.signing_keys WHERE activated_at IS NOT NULL AND retired_at IS NULL`,
   );
   const cipher = new EnvelopeCipher(new LocalKeyring(masterKeysSchema.parse(vault.env.VAULT_MASTER_KEYS)));
-  const jwk = JSON.parse(cipher.decrypt(rows[0].private_key, `vault.signing_keys:${rows[0].kid}`)) as JWK;
+  const jwk = JSON.parse(await cipher.decrypt(rows[0].private_key, `vault.signing_keys:${rows[0].kid}`)) as JWK;
   return { kid: rows[0].kid, key: (await importJWK(jwk, rows[0].alg)) as CryptoKey };
 }
 

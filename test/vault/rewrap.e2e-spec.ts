@@ -88,7 +88,7 @@ describe('re-wrapping under a new master key', () => {
       expect(r.master_key_id).toBe('k2');
       const t = { platformId: String(r.platform_id), contextId: String(r.context_id), resourceLinkId: String(r.resource_link_id) };
       const sealed = { v: 1 as const, keyId: String(r.master_key_id), wrappedKey: String(r.wrapped_data_key), ciphertext: String(r.ciphertext) };
-      expect(onlyK2.decrypt(sealed, serviceKeyAad(t))).toBe(latest.get(t.resourceLinkId));
+      expect(await onlyK2.decrypt(sealed, serviceKeyAad(t))).toBe(latest.get(t.resourceLinkId));
     }
     output.length = 0;
     expect(await runRewrap([], { DATABASE_URL: stack.databaseUrl, VAULT_MASTER_KEYS: rotatedKeys }, io)).toBe(0);

@@ -99,7 +99,7 @@ describe('capturing serviceKeys at launch', () => {
       expect(JSON.stringify(rows[0])).not.toContain(firstKey);
       const cipher = new EnvelopeCipher(new LocalKeyring(masterKeysSchema.parse(stack.secrets.VAULT_MASTER_KEYS)));
       const sealed = { v: rows[0].secret_format, keyId: rows[0].master_key_id, wrappedKey: rows[0].wrapped_data_key, ciphertext: rows[0].ciphertext };
-      expect(cipher.decrypt(sealed, serviceKeyAad(t))).toBe(firstKey);
+      expect(await cipher.decrypt(sealed, serviceKeyAad(t))).toBe(firstKey);
     });
 
     it('puts only the sealed key on Kafka, keyed by the context triple, with the request id as correlation id', async () => {
@@ -350,7 +350,7 @@ describe('capturing serviceKeys at launch', () => {
       const cipher = new EnvelopeCipher(new LocalKeyring(masterKeysSchema.parse(stack.secrets.VAULT_MASTER_KEYS)));
       for (const t of [x, y]) {
         const r = await row(t);
-        expect(() => cipher.decrypt({ v: r.secret_format, keyId: r.master_key_id, wrappedKey: r.wrapped_data_key, ciphertext: r.ciphertext }, serviceKeyAad(t))).toThrow(SecretIntegrityError);
+        await expect(cipher.decrypt({ v: r.secret_format, keyId: r.master_key_id, wrappedKey: r.wrapped_data_key, ciphertext: r.ciphertext }, serviceKeyAad(t))).rejects.toThrow(SecretIntegrityError);
         const res = await stack.resolve(t);
         expect(res.status).toBe(409);
         expect(((await res.json()) as { message: string }).message).toMatch(/failed its integrity check \(ciphertext\)/);

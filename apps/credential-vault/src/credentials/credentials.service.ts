@@ -35,7 +35,7 @@ export class CredentialsService {
     }
     let serviceKey: string;
     try {
-      serviceKey = this.cipher.decrypt(stored.sealed, serviceKeyAad(triple));
+      serviceKey = await this.cipher.decrypt(stored.sealed, serviceKeyAad(triple));
     } catch (error) {
       if (error instanceof UnknownMasterKeyError) {
         this.logger.error({ subjectId, masterKeyId: error.keyId }, 'stored serviceKey is wrapped by a master key this vault does not hold');

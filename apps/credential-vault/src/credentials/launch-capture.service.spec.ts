@@ -61,7 +61,7 @@ describe('LaunchCaptureService', () => {
     const result = await service.captureBatch([{ ref: '0', event: event(t1, await seal(t1, 'svc-1')) }]);
     expect(result.rejected).toEqual([]);
     expect(contexts).toEqual(['r1']);
-    expect(cipher.decrypt(stored[0].sealed, serviceKeyAad(t1))).toBe('svc-1');
+    expect(await cipher.decrypt(stored[0].sealed, serviceKeyAad(t1))).toBe('svc-1');
     expect(audits[0]).toMatchObject({ actor: 'consumer:credential-vault', action: 'service-key.store', subjectId: '["p","c","r1"]' });
     expect(JSON.stringify(audits)).not.toContain('svc-1');
   });

@@ -65,7 +65,7 @@ export class LaunchCaptureService {
         return { reason: `sealed serviceKey is bound to context ${contextKey(opened.ctx)}, not to the event's ${contextKey(event.data)}` };
       }
       if (opened.plaintext.length === 0) return { reason: 'sealed serviceKey is empty' };
-      return { sealed: this.cipher.encrypt(opened.plaintext, serviceKeyAad(event.data)) };
+      return { sealed: await this.cipher.encrypt(opened.plaintext, serviceKeyAad(event.data)) };
     } catch (error) {
       if (error instanceof SealError) return { reason: error.message };
       throw error;

@@ -54,7 +54,7 @@ export class ServiceKeyRewrapTarget implements RewrapTarget {
         const sealed: SealedSecret = { v: row.secret_format as 1, keyId: row.master_key_id, wrappedKey: row.wrapped_data_key, ciphertext: row.ciphertext };
         let rewrapped: SealedSecret;
         try {
-          rewrapped = cipher.rewrap(sealed, serviceKeyAad(triple));
+          rewrapped = await cipher.rewrap(sealed, serviceKeyAad(triple));
         } catch (error) {
           if (error instanceof SecretIntegrityError || error instanceof UnknownMasterKeyError) {
             batch.failed.push({ id: contextKey(triple), reason: error.message });

@@ -13,98 +13,98 @@ describe('EnvelopeCipher', () => {
   const cipher = cipherWith(k1);
   const secret = 'service-key-Ω-0123456789';
 
-  it('decrypts what it encrypted, for the same aad', () => {
-    const sealed = cipher.encrypt(secret, 'record-a');
+  it('decrypts what it encrypted, for the same aad', async () => {
+    const sealed = await cipher.encrypt(secret, 'record-a');
     expect(sealed.v).toBe(1);
     expect(sealed.keyId).toBe('k1');
-    expect(cipher.decrypt(sealed, 'record-a')).toBe(secret);
+    expect(await cipher.decrypt(sealed, 'record-a')).toBe(secret);
   });
 
-  it('uses a fresh data key and nonce for every encryption', () => {
-    const a = cipher.encrypt(secret, 'record-a');
-    const b = cipher.encrypt(secret, 'record-a');
+  it('uses a fresh data key and nonce for every encryption', async () => {
+    const a = await cipher.encrypt(secret, 'record-a');
+    const b = await cipher.encrypt(secret, 'record-a');
     expect(a.ciphertext).not.toBe(b.ciphertext);
     expect(a.wrappedKey).not.toBe(b.wrappedKey);
     expect(Buffer.from(a.ciphertext, 'base64url').subarray(0, 12)).not.toEqual(Buffer.from(b.ciphertext, 'base64url').subarray(0, 12));
   });
 
-  it('never carries the plaintext', () => {
-    const sealed = cipher.encrypt(secret, 'record-a');
+  it('never carries the plaintext', async () => {
+    const sealed = await cipher.encrypt(secret, 'record-a');
     expect(JSON.stringify(sealed)).not.toContain('service-key');
   });
 
-  it('refuses another record’s aad with a clear error', () => {
-    const sealed = cipher.encrypt(secret, 'record-a');
-    expect(() => cipher.decrypt(sealed, 'record-b')).toThrow(SecretIntegrityError);
-    expect(() => cipher.decrypt(sealed, 'record-b')).toThrow(/integrity check .*moved to another record/);
+  it('refuses another record’s aad with a clear error', async () => {
+    const sealed = await cipher.encrypt(secret, 'record-a');
+    await expect(cipher.decrypt(sealed, 'record-b')).rejects.toThrow(SecretIntegrityError);
+    await expect(cipher.decrypt(sealed, 'record-b')).rejects.toThrow(/integrity check .*moved to another record/);
   });
 
-  it('refuses ciphertexts swapped between two records, both ways', () => {
-    const a = cipher.encrypt('secret-a', 'record-a');
-    const b = cipher.encrypt('secret-b', 'record-b');
+  it('refuses ciphertexts swapped between two records, both ways', async () => {
+    const a = await cipher.encrypt('secret-a', 'record-a');
+    const b = await cipher.encrypt('secret-b', 'record-b');
     const aWithB: SealedSecret = { ...a, ciphertext: b.ciphertext };
     const bWithA: SealedSecret = { ...b, ciphertext: a.ciphertext };
-    expect(() => cipher.decrypt(aWithB, 'record-a')).toThrow(SecretIntegrityError);
-    expect(() => cipher.decrypt(bWithA, 'record-b')).toThrow(SecretIntegrityError);
+    await expect(cipher.decrypt(aWithB, 'record-a')).rejects.toThrow(SecretIntegrityError);
+    await expect(cipher.decrypt(bWithA, 'record-b')).rejects.toThrow(SecretIntegrityError);
   });
 
-  it('refuses a whole sealed secret moved to another record', () => {
-    const a = cipher.encrypt('secret-a', 'record-a');
-    expect(() => cipher.decrypt(a, 'record-b')).toThrow(/data key/);
+  it('refuses a whole sealed secret moved to another record', async () => {
+    const a = await cipher.encrypt('secret-a', 'record-a');
+    await expect(cipher.decrypt(a, 'record-b')).rejects.toThrow(/data key/);
   });
 
-  it('refuses a flipped bit anywhere', () => {
-    const sealed = cipher.encrypt(secret, 'record-a');
+  it('refuses a flipped bit anywhere', async () => {
+    const sealed = await cipher.encrypt(secret, 'record-a');
     for (const field of ['ciphertext', 'wrappedKey'] as const) {
       const bytes = Buffer.from(sealed[field], 'base64url');
       bytes[bytes.length - 1] ^= 1;
-      expect(() => cipher.decrypt({ ...sealed, [field]: bytes.toString('base64url') }, 'record-a')).toThrow(SecretIntegrityError);
+      await expect(cipher.decrypt({ ...sealed, [field]: bytes.toString('base64url') }, 'record-a')).rejects.toThrow(SecretIntegrityError);
     }
   });
 
-  it('refuses a relabelled key id, and names an unknown one', () => {
+  it('refuses a relabelled key id, and names an unknown one', async () => {
     const both = cipherWith(k1, k2);
-    const sealed = both.encrypt(secret, 'record-a');
-    expect(() => both.decrypt({ ...sealed, keyId: 'k2' }, 'record-a')).toThrow(SecretIntegrityError);
-    expect(() => both.decrypt({ ...sealed, keyId: 'gone' }, 'record-a')).toThrow(UnknownMasterKeyError);
-    expect(() => both.decrypt({ ...sealed, keyId: 'gone' }, 'record-a')).toThrow(/"gone"/);
+    const sealed = await both.encrypt(secret, 'record-a');
+    await expect(both.decrypt({ ...sealed, keyId: 'k2' }, 'record-a')).rejects.toThrow(SecretIntegrityError);
+    await expect(both.decrypt({ ...sealed, keyId: 'gone' }, 'record-a')).rejects.toThrow(UnknownMasterKeyError);
+    await expect(both.decrypt({ ...sealed, keyId: 'gone' }, 'record-a')).rejects.toThrow(/"gone"/);
   });
 
-  it('refuses malformed input as a format error', () => {
-    const sealed = cipher.encrypt(secret, 'record-a');
-    expect(() => cipher.decrypt({ ...sealed, ciphertext: 'not base64url!' }, 'record-a')).toThrow(/format/);
-    expect(() => cipher.decrypt({ ...sealed, v: 2 as 1 }, 'record-a')).toThrow(/format version 2/);
+  it('refuses malformed input as a format error', async () => {
+    const sealed = await cipher.encrypt(secret, 'record-a');
+    await expect(cipher.decrypt({ ...sealed, ciphertext: 'not base64url!' }, 'record-a')).rejects.toThrow(/format/);
+    await expect(cipher.decrypt({ ...sealed, v: 2 as 1 }, 'record-a')).rejects.toThrow(/format version 2/);
   });
 
-  it('after rotation, decrypts under old keys and encrypts under the first', () => {
-    const old = cipherWith(k1).encrypt(secret, 'record-a');
+  it('after rotation, decrypts under old keys and encrypts under the first', async () => {
+    const old = await cipherWith(k1).encrypt(secret, 'record-a');
     const rotated = cipherWith(k2, k1);
     expect(rotated.activeKeyId).toBe('k2');
-    expect(rotated.decrypt(old, 'record-a')).toBe(secret);
-    expect(rotated.encrypt(secret, 'record-a').keyId).toBe('k2');
+    expect(await rotated.decrypt(old, 'record-a')).toBe(secret);
+    expect((await rotated.encrypt(secret, 'record-a')).keyId).toBe('k2');
     expect(rotated.needsRewrap(old)).toBe(true);
   });
 
-  it('rewraps the data key under the active key, leaving the ciphertext alone', () => {
-    const old = cipherWith(k1).encrypt(secret, 'record-a');
+  it('rewraps the data key under the active key, leaving the ciphertext alone', async () => {
+    const old = await cipherWith(k1).encrypt(secret, 'record-a');
     const rotated = cipherWith(k2, k1);
-    const rewrapped = rotated.rewrap(old, 'record-a');
+    const rewrapped = await rotated.rewrap(old, 'record-a');
     expect(rewrapped.keyId).toBe('k2');
     expect(rewrapped.ciphertext).toBe(old.ciphertext);
     expect(rotated.needsRewrap(rewrapped)).toBe(false);
-    expect(cipherWith(k2).decrypt(rewrapped, 'record-a')).toBe(secret);
+    expect(await cipherWith(k2).decrypt(rewrapped, 'record-a')).toBe(secret);
   });
 
-  it('refuses to rewrap a secret that does not open', () => {
-    const a = cipher.encrypt('secret-a', 'record-a');
-    const b = cipher.encrypt('secret-b', 'record-b');
-    expect(() => cipherWith(k2, k1).rewrap({ ...a, ciphertext: b.ciphertext }, 'record-a')).toThrow(SecretIntegrityError);
+  it('refuses to rewrap a secret that does not open', async () => {
+    const a = await cipher.encrypt('secret-a', 'record-a');
+    const b = await cipher.encrypt('secret-b', 'record-b');
+    await expect(cipherWith(k2, k1).rewrap({ ...a, ciphertext: b.ciphertext }, 'record-a')).rejects.toThrow(SecretIntegrityError);
   });
 
-  it('keeps key material out of its errors', () => {
-    const sealed = cipher.encrypt(secret, 'record-a');
+  it('keeps key material out of its errors', async () => {
+    const sealed = await cipher.encrypt(secret, 'record-a');
     try {
-      cipher.decrypt(sealed, 'record-b');
+      await cipher.decrypt(sealed, 'record-b');
       throw new Error('expected a failure');
     } catch (error) {
       const text = `${(error as Error).message} ${(error as Error).stack}`;

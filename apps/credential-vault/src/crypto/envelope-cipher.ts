@@ -21,20 +21,20 @@ export class EnvelopeCipher {
     return this.keys.activeKeyId;
   }
 
-  encrypt(plaintext: string, aad: string): SealedSecret {
+  async encrypt(plaintext: string, aad: string): Promise<SealedSecret> {
     const dataKey = randomBytes(32);
     try {
       const ciphertext = gcmSeal(dataKey, Buffer.from(plaintext, 'utf8'), contentAad(aad));
-      const wrapped = this.keys.wrap(dataKey, aad);
+      const wrapped = await this.keys.wrap(dataKey, aad);
       return { v: 1, keyId: wrapped.keyId, wrappedKey: wrapped.wrappedKey.toString('base64url'), ciphertext: ciphertext.toString('base64url') };
     } finally {
       dataKey.fill(0);
     }
   }
 
-  decrypt(sealed: SealedSecret, aad: string): string {
+  async decrypt(sealed: SealedSecret, aad: string): Promise<string> {
     const { wrappedKey, ciphertext } = decode(sealed);
-    const dataKey = this.keys.unwrap({ keyId: sealed.keyId, wrappedKey }, aad);
+    const dataKey = await this.keys.unwrap({ keyId: sealed.keyId, wrappedKey }, aad);
     try {
       const plaintext = gcmOpen(dataKey, ciphertext, contentAad(aad));
       if (!plaintext) throw new SecretIntegrityError('ciphertext');
@@ -54,14 +54,14 @@ export class EnvelopeCipher {
    * key. The data key is checked against the ciphertext first, so a rewrap
    * never blesses a secret that no longer opens.
    */
-  rewrap(sealed: SealedSecret, aad: string): SealedSecret {
+  async rewrap(sealed: SealedSecret, aad: string): Promise<SealedSecret> {
     const { wrappedKey, ciphertext } = decode(sealed);
-    const dataKey = this.keys.unwrap({ keyId: sealed.keyId, wrappedKey }, aad);
+    const dataKey = await this.keys.unwrap({ keyId: sealed.keyId, wrappedKey }, aad);
     try {
       const plaintext = gcmOpen(dataKey, ciphertext, contentAad(aad));
       if (!plaintext) throw new SecretIntegrityError('ciphertext');
       plaintext.fill(0);
-      const wrapped = this.keys.wrap(dataKey, aad);
+      const wrapped = await this.keys.wrap(dataKey, aad);
       return { v: 1, keyId: wrapped.keyId, wrappedKey: wrapped.wrappedKey.toString('base64url'), ciphertext: sealed.ciphertext };
     } finally {
       dataKey.fill(0);

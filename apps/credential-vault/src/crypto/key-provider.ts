@@ -9,16 +9,14 @@ export interface WrappedDataKey {
  * master keys in process memory; a KMS or Vault transit provider can take its
  * place behind this interface. `context` is bound to the wrapped key as
  * authenticated data, so a wrapped key opens only for the record it was made for.
- *
- * The methods are synchronous because EnvelopeCipher's are; a remote provider
- * would unwrap through a short-lived cache of data keys or need an async cipher.
+ * Wrap and unwrap are async so that a remote provider fits as it is.
  */
 export interface KeyProvider {
   /** The master key new data keys are wrapped under. */
   readonly activeKeyId: string;
   has(keyId: string): boolean;
-  wrap(dataKey: Buffer, context: string): WrappedDataKey;
-  unwrap(wrapped: WrappedDataKey, context: string): Buffer;
+  wrap(dataKey: Buffer, context: string): Promise<WrappedDataKey>;
+  unwrap(wrapped: WrappedDataKey, context: string): Promise<Buffer>;
 }
 
 export const KEY_PROVIDER = Symbol('KEY_PROVIDER');

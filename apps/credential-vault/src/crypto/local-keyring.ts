@@ -24,12 +24,12 @@ export class LocalKeyring implements KeyProvider {
     return this.keys.has(keyId);
   }
 
-  wrap(dataKey: Buffer, context: string): WrappedDataKey {
+  async wrap(dataKey: Buffer, context: string): Promise<WrappedDataKey> {
     const keyId = this.activeKeyId;
     return { keyId, wrappedKey: gcmSeal(this.keys.get(keyId)!, dataKey, wrapAad(keyId, context)) };
   }
 
-  unwrap(wrapped: WrappedDataKey, context: string): Buffer {
+  async unwrap(wrapped: WrappedDataKey, context: string): Promise<Buffer> {
     const master = this.keys.get(wrapped.keyId);
     if (!master) throw new UnknownMasterKeyError(wrapped.keyId);
     const dataKey = gcmOpen(master, wrapped.wrappedKey, wrapAad(wrapped.keyId, context));

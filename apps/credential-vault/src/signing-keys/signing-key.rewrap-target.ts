@@ -42,7 +42,7 @@ export class SigningKeyRewrapTarget implements RewrapTarget {
       for (const row of rows) {
         let rewrapped: SealedSecret;
         try {
-          rewrapped = cipher.rewrap(row.private_key, privateKeyAad(row.kid));
+          rewrapped = await cipher.rewrap(row.private_key, privateKeyAad(row.kid));
         } catch (error) {
           if (error instanceof SecretIntegrityError || error instanceof UnknownMasterKeyError) {
             batch.failed.push({ id: row.kid, reason: error.message });

@@ -89,7 +89,7 @@ export class SigningKeysService {
       row = await this.keys.active();
       if (!row) throw new Error('no active signing key after rotation');
     }
-    const jwk = JSON.parse(this.cipher.decrypt(row.privateKey, privateKeyAad(row.kid))) as JWK;
+    const jwk = JSON.parse(await this.cipher.decrypt(row.privateKey, privateKeyAad(row.kid))) as JWK;
     const privateKey = await importJWK(jwk, row.alg);
     if (privateKey instanceof Uint8Array) throw new Error(`signing key ${row.kid} is not an asymmetric key`);
     return { kid: row.kid, alg: row.alg, privateKey };
@@ -105,7 +105,7 @@ export class SigningKeysService {
       kid,
       alg,
       publicJwk: { ...publicJwk, kid, alg, use: 'sig' },
-      privateKey: this.cipher.encrypt(JSON.stringify(privateJwk), privateKeyAad(kid)),
+      privateKey: await this.cipher.encrypt(JSON.stringify(privateJwk), privateKeyAad(kid)),
     };
   }
 }
