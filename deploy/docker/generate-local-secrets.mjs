@@ -40,7 +40,7 @@ if (process.env.VAULT_SEAL_PRIVATE_JWK || process.env.VAULT_SEAL_PUBLIC_JWK) {
 } else if (exists('VAULT_SEAL_PRIVATE_JWK') && exists('VAULT_SEAL_PUBLIC_JWK')) {
   report.VAULT_SEAL_KEYS = 'kept';
 } else {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { privateKey, publicKey } = generateKeyPairSync('x25519');
   write('VAULT_SEAL_PRIVATE_JWK', JSON.stringify(privateKey.export({ format: 'jwk' })));
   write('VAULT_SEAL_PUBLIC_JWK', JSON.stringify(publicKey.export({ format: 'jwk' })));
   report.VAULT_SEAL_KEYS = 'generated';
