@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { JwtVerifier } from './jwt-verifier';
 import { PRINCIPAL_PROPERTY } from './principal';
 import { REQUIRED_SCOPES } from './scopes.decorator';
-import { SigningKeysUnavailableError, TokenRejectedError } from './token-rejection';
+import { SigningKeysUnavailableError, TOKEN_REJECTIONS, TokenRejectedError } from './token-rejection';
 
 interface HttpRequestLike {
   headers: Record<string, string | string[] | undefined>;
@@ -38,8 +38,9 @@ export class JwtAuthGuard implements CanActivate {
       principal = await this.verifier.verify(token);
     } catch (error) {
       if (error instanceof TokenRejectedError) {
-        // RFC 6750 §3: tell the client which scheme and why.
-        setHeader(http.getResponse<HttpReplyLike>(), 'WWW-Authenticate', `Bearer error="invalid_token", error_description="${error.message}"`);
+        // RFC 6750 §3: tell the client which scheme and why. The header gets the fixed reason only:
+        // the detail can hold the token's own text, which has no place in a header.
+        setHeader(http.getResponse<HttpReplyLike>(), 'WWW-Authenticate', `Bearer error="invalid_token", error_description="${TOKEN_REJECTIONS[error.reason]}"`);
         throw new UnauthorizedException(error.message);
       }
       if (error instanceof SigningKeysUnavailableError) throw new ServiceUnavailableException(error.message);

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { HttpMetrics } from '@app/observability';
+import { HttpMetrics, requestIdOf } from '@app/observability';
 import { HttpErrorFilter } from './http-error.filter';
 
 export interface HttpAppOptions {
@@ -26,9 +26,10 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, optio
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes ?? 5 * 1024 * 1024,
     trustProxy: options.trustProxyHops ? options.trustProxyHops : false,
-    // The caller's x-request-id (or a new one) becomes the id on every log line of the request.
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // The caller's x-request-id, if it is a plain token (else a new one), becomes the id on every
+    // log line and audit row of the request, and goes on to LTIAAS.
+    requestIdHeader: false,
+    genReqId: (req: IncomingMessage) => requestIdOf(req),
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     bufferLogs: options.pinoLogger !== false,

@@ -44,16 +44,19 @@ export function createLogger(settings: LoggerSettings): pino.Logger {
 
 /** nestjs-pino parameters: one line per failed or slow request; successes stay quiet on the hot path. */
 export function httpLoggerParams(settings: LoggerSettings): Params {
+  const options = pinoOptions(settings);
   return {
     pinoHttp: {
-      ...pinoOptions(settings),
-      genReqId: (req: IncomingMessage, res: ServerResponse) => {
-        const id = requestIdOf(req);
+      ...options,
+      genReqId: (req: IncomingMessage & { id?: unknown }, res: ServerResponse) => {
+        // Fastify's id (from the same rule) when the framework set one, so app code and log lines agree.
+        const id = typeof req.id === 'string' ? req.id : requestIdOf(req);
         res.setHeader(REQUEST_ID_HEADER, id);
         return id;
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'silent'),
       serializers: {
+        ...options.serializers,
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: loggableUrl(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },

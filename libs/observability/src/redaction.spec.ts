@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { pinoOptions } from './logger';
+import { httpLoggerParams, pinoOptions } from './logger';
 import { loggableUrl, redactText } from './redaction';
 
 describe('redaction', () => {
@@ -24,5 +24,18 @@ describe('redaction', () => {
     const out = lines.join('');
     for (const secret of ['sk-plain', 'ltik-plain', 'api-plain']) expect(out).not.toContain(secret);
     expect(out).toContain('[REDACTED]');
+  });
+
+  it.each([
+    ['a standalone logger', pinoOptions({ app: 'test' })],
+    ['the apps\' HTTP logger', httpLoggerParams({ app: 'test' }).pinoHttp as pino.LoggerOptions],
+  ])('masks secrets in errors, message and stack, in %s', (_name, options) => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
+    const error = Object.assign(new Error('LTIAAS refused SERVICE-AUTH-V1 api-plain:svc-plain for /launch?ltik=ltik-plain'), { parameters: ['param-plain'] });
+    pino(options, sink).error({ err: error }, 'call failed');
+    const out = lines.join('');
+    for (const secret of ['api-plain', 'svc-plain', 'ltik-plain', 'param-plain']) expect(out).not.toContain(secret);
+    expect(out).toContain('LTIAAS refused');
   });
 });
