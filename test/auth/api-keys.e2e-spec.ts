@@ -159,12 +159,16 @@ describe('API keys and token exchange', () => {
       const guess = `${prefix}${'x'.repeat(41 - String(i).length)}${i}`;
       await expect(call(`${vault.url}/v1/token`, { method: 'POST', apiKey: guess, headers: { 'x-forwarded-for': `192.0.2.${i + 1}` } })).resolves.toMatchObject({ status: 401 });
     }
-    const limited = await call(`${vault.url}/v1/token`, { method: 'POST', apiKey: target.apiKey, headers: { 'x-forwarded-for': '192.0.2.200' } });
+    // Each guessing address has failed once, well under its own limit, but the prefix is spent: the right key is refused from there.
+    const limited = await call(`${vault.url}/v1/token`, { method: 'POST', apiKey: target.apiKey, headers: { 'x-forwarded-for': '192.0.2.1' } });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    // Keys with other prefixes from the same fresh address still work.
-    const other = await newKey('unrelated-key', ['scores:read']);
-    await expect(call(`${vault.url}/v1/token`, { method: 'POST', apiKey: other.apiKey, headers: { 'x-forwarded-for': '192.0.2.200' } })).resolves.toMatchObject({ status: 200 });
+    // A fresh address gets one guess, and is then refused like the others.
+    const fresh = { 'x-forwarded-for': '192.0.2.100' };
+    await expect(call(`${vault.url}/v1/token`, { method: 'POST', apiKey: `${prefix}${'y'.repeat(41)}`, headers: fresh })).resolves.toMatchObject({ status: 401 });
+    await expect(call(`${vault.url}/v1/token`, { method: 'POST', apiKey: target.apiKey, headers: fresh })).resolves.toMatchObject({ status: 429 });
+    // The prefix is no secret, so guessers cannot lock the key's owner out: from its own clean address the key still works.
+    await expect(call(`${vault.url}/v1/token`, { method: 'POST', apiKey: target.apiKey, headers: { 'x-forwarded-for': '192.0.2.200' } })).resolves.toMatchObject({ status: 200 });
   });
 
   it('lets operators create, list and revoke keys with the CLI', async () => {

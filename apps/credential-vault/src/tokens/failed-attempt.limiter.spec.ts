@@ -30,6 +30,18 @@ describe('FailedAttemptLimiter', () => {
     expect(l.retryAfterSeconds(['ip:a'])).toBe(0);
   });
 
+  it('tells whether a subject failed in its current window', () => {
+    const l = limiter();
+    expect(l.hasFailed('ip:a')).toBe(false);
+    l.recordFailure(['ip:a']);
+    expect(l.hasFailed('ip:a')).toBe(true);
+    l.forgive(['ip:a']);
+    expect(l.hasFailed('ip:a')).toBe(false);
+    l.recordFailure(['ip:a']);
+    now += 60_000;
+    expect(l.hasFailed('ip:a')).toBe(false);
+  });
+
   it('takes back a failure counted in advance for a good presentation', () => {
     const l = limiter();
     for (let i = 0; i < 3; i++) l.recordFailure(['ip:a']);

@@ -13,10 +13,10 @@ interface Window {
 }
 
 /**
- * Counts failed API key presentations per client address and per key prefix
- * (fixed windows). Once either reaches the limit, every presentation from
- * that address or with that prefix is refused until the window ends, the
- * right key included, so guessing gains nothing.
+ * Counts failed API key presentations per subject (a client address, a key
+ * prefix) in fixed windows. Once a subject reaches the limit it may not try
+ * again until its window ends; what that means per subject is the caller's
+ * policy (see TokensService).
  *
  * Kept in memory, so each vault replica counts on its own: with N replicas
  * an attacker gets at most N times the limit. Key guessing is hopeless against
@@ -62,6 +62,12 @@ export class FailedAttemptLimiter {
         this.windows.set(subject, { startedAt: now, failures: 1 });
       }
     }
+  }
+
+  /** Whether the subject failed within its current window. */
+  hasFailed(subject: string): boolean {
+    const window = this.windows.get(subject);
+    return window !== undefined && window.startedAt + this.windowMs > this.now() && window.failures > 0;
   }
 
   /** Takes back a failure counted in advance for a presentation that turned out good. */

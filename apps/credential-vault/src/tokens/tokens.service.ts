@@ -22,9 +22,12 @@ export class TokensService {
   ) {}
 
   async exchange(presented: string | undefined, clientAddress: string): Promise<IssuedToken> {
-    const subjects = [`ip:${clientAddress}`];
-    if (presented) subjects.push(`key:${displayPrefix(presented)}`);
-    const retryAfter = this.limiter.retryAfterSeconds(subjects);
+    const address = `ip:${clientAddress}`;
+    const subjects = presented ? [address, `key:${displayPrefix(presented)}`] : [address];
+    // An address over its limit is refused outright, the right key included. A key prefix is not
+    // secret (listings and logs show it), so a prefix over its limit refuses only addresses that
+    // have failed lately: guessers are stopped, and nobody can lock a service out of its tokens.
+    const retryAfter = this.limiter.hasFailed(address) ? this.limiter.retryAfterSeconds(subjects) : this.limiter.retryAfterSeconds([address]);
     if (retryAfter > 0) {
       this.metrics.record('rate_limited');
       throw new DomainError('rate_limited', 'too many failed API key presentations; retry later', retryAfter);
