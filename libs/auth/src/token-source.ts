@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { serviceUrl } from '@app/http';
 
 export interface TokenSourceOptions {
   vaultUrl: string;
@@ -50,7 +51,7 @@ export class TokenSource {
 
   constructor(private readonly options: TokenSourceOptions) {
     if (!options.apiKey) throw new Error('TokenSource needs an API key');
-    this.tokenUrl = new URL('/v1/token', options.vaultUrl).toString();
+    this.tokenUrl = serviceUrl(options.vaultUrl, '/v1/token').toString();
     this.fetchImpl = options.fetch ?? fetch;
     this.now = options.now ?? Date.now;
   }

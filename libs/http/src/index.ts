@@ -2,3 +2,4 @@ export * from './create-http-app';
 export * from './domain-error';
 export * from './http-error.filter';
 export * from './zod-validation.pipe';
+export * from './service-url';

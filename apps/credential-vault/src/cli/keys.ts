@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { authEnv, SCOPES, TokenExchangeError, TokenSource } from '@app/auth';
 import { ConfigError, loadConfig } from '@app/config';
+import { serviceUrl } from '@app/http';
 
 export interface CliOutput {
   out(line: string): void;
@@ -147,7 +148,7 @@ class VaultAdminClient {
   ) {}
 
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(new URL(path, this.baseUrl), {
+    const response = await fetch(serviceUrl(this.baseUrl, path), {
       method,
       headers: { authorization: `Bearer ${await this.tokens.getToken()}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,

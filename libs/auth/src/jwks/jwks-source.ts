@@ -1,5 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
+import { serviceUrl } from '@app/http';
 
 /** Where a verifier gets the vault's public keys: over HTTP in every app, from its own database in the vault. */
 export interface JwksSource {
@@ -16,7 +17,7 @@ export class RemoteJwksSource implements JwksSource {
     vaultUrl: string,
     private readonly timeoutMs = 3000,
   ) {
-    this.url = new URL('/.well-known/jwks.json', vaultUrl).toString();
+    this.url = serviceUrl(vaultUrl, '/.well-known/jwks.json').toString();
   }
 
   async load(): Promise<JSONWebKeySet> {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { TokenExchangeError } from '@app/auth';
 import type { ContextTriple } from '@app/contracts';
 import { CredentialUnavailableError, VaultUnavailableError, type ResolvedCredential, type VaultPort } from '../ports';
+import { serviceUrl } from '@app/http';
 
 /** Where the token comes from: @app/auth's TokenSource in production. */
 export interface BearerTokens {
@@ -62,7 +63,7 @@ export class VaultClient implements VaultPort {
       }
       let response: Response;
       try {
-        response = await fetch(new URL(path, this.baseUrl), {
+        response = await fetch(serviceUrl(this.baseUrl, path), {
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
           body: JSON.stringify(body),
