@@ -5,13 +5,14 @@ const TRANSIENT_CODES = new Set([
   'EPIPE',
   'ENOTFOUND',
   'EAI_AGAIN',
-  '57P01', // admin_shutdown
-  '57P02',
-  '57P03', // cannot_connect_now
-  '53300', // too_many_connections
   '40001', // serialization_failure
   '40P01', // deadlock_detected
+  '25006', // read_only_sql_transaction: an old primary after a failover
+  '55P03', // lock_not_available
 ]);
+
+/** PostgreSQL classes that are about the server, never the record: 08 connection, 53 resources (disk full, out of memory, too many connections), 57 operator intervention (shutdown, statement timeout). */
+const TRANSIENT_CLASSES = ['08', '53', '57'];
 
 /**
  * Whether an error is about the infrastructure rather than the record: such
@@ -21,8 +22,9 @@ export function isTransientError(error: unknown): boolean {
   const e = error as { code?: string; driverError?: { code?: string }; name?: string; message?: string; retriable?: boolean } | undefined;
   if (!e) return false;
   const code = e.code ?? e.driverError?.code;
-  if (code && (TRANSIENT_CODES.has(code) || code.startsWith('08'))) return true;
+  if (code && (TRANSIENT_CODES.has(code) || TRANSIENT_CLASSES.some((c) => code.startsWith(c)))) return true;
   if (e.retriable === true || e.name?.startsWith('KafkaJS')) return true;
   const message = e.message ?? '';
-  return /Connection terminated|connection timeout|terminating connection|Client has encountered a connection error|ECONNREFUSED|timeout exceeded when trying to connect/i.test(message);
+  // node-postgres's own failures carry no code.
+  return /Connection terminated|connection timeout|terminating connection|Client has encountered a connection error|ECONNREFUSED|timeout exceeded when trying to connect|Query read timeout/i.test(message);
 }

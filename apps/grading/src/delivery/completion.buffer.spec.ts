@@ -59,4 +59,19 @@ describe('CompletionBuffer', () => {
     expect(recorded).toEqual([2]);
     expect(buffer.size).toBe(0);
   });
+
+  it('records the rest when the database refuses one result for what it holds, and leaves that row to its lease', async () => {
+    const store = new FlakyStore();
+    const refusing: CompletionStore = {
+      complete: (completions, settleFn) =>
+        completions.some((c) => c.row.id === 'bad')
+          ? Promise.reject(Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' }))
+          : store.complete(completions, settleFn),
+    };
+    const buffer = new CompletionBuffer({ store: refusing, settle: (c, ctx) => settle(c, ctx, policy), onStale: async () => undefined, lingerMs: 1 });
+    for (const id of ['1', 'bad', '3']) buffer.add(done(id));
+    await buffer.drain(5000);
+    expect(store.batches).toEqual([['1'], ['3']]);
+    expect(buffer.size).toBe(0);
+  });
 });

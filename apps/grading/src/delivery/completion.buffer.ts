@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { isTransientError } from '@app/messaging';
 import type { ContextState } from '../contexts/contexts.repository';
 import { sleep, waitAtMost } from '../common/wakeup';
 import type { CompletionSink } from './delivery-group.runner';
@@ -85,17 +86,39 @@ export class CompletionBuffer implements CompletionSink {
     const batch = this.pending.splice(0, this.options.maxBatch ?? 500);
     if (batch.length === 0) return;
     try {
-      const result = await this.options.store.complete(batch, this.options.settle);
+      await this.record(batch);
       this.failures = 0;
-      if (result.fenced > 0) this.logger.warn({ fenced: result.fenced }, 'results arrived after their lease passed to another claimer; not recorded');
-      this.options.onRecorded?.(result);
-      for (const report of result.staleContexts) {
-        this.options.onStale(report).catch((error: unknown) => this.logger.warn({ ...report.triple, err: error }, 'could not mark the serviceKey stale at the vault'));
-      }
     } catch (error) {
-      this.failures++;
-      this.pending.unshift(...batch);
-      this.logger.warn({ err: error, rows: batch.length, failures: this.failures }, 'could not record delivery results; will retry');
+      if (isTransientError(error)) {
+        this.failures++;
+        this.pending.unshift(...batch);
+        this.logger.warn({ err: error, rows: batch.length, failures: this.failures }, 'could not record delivery results; will retry');
+        return;
+      }
+      // The database refuses something in the batch itself: record the results one by one, so one
+      // bad result cannot hold up the rest forever.
+      for (const [i, one] of batch.entries()) {
+        try {
+          await this.record([one]);
+        } catch (alone) {
+          if (isTransientError(alone)) {
+            this.failures++;
+            this.pending.unshift(...batch.slice(i));
+            return;
+          }
+          // Its lease runs out and the row is delivered again; nothing is lost.
+          this.logger.error({ err: alone, rowId: one.row.id }, 'could not record a delivery result; the row will be delivered again when its lease ends');
+        }
+      }
+    }
+  }
+
+  private async record(batch: Completion[]): Promise<void> {
+    const result = await this.options.store.complete(batch, this.options.settle);
+    if (result.fenced > 0) this.logger.warn({ fenced: result.fenced }, 'results arrived after their lease passed to another claimer; not recorded');
+    this.options.onRecorded?.(result);
+    for (const report of result.staleContexts) {
+      this.options.onStale(report).catch((error: unknown) => this.logger.warn({ ...report.triple, err: error }, 'could not mark the serviceKey stale at the vault'));
     }
   }
 }

@@ -76,6 +76,10 @@ describe('platformWords', () => {
     expect(platformWords(new LtiaasInvalidRequestError('x', { status: 400, bodyReceived: body }))).toBe(words);
   });
 
+  it('takes control characters out, so the message can be stored', () => {
+    expect(platformWords(new LtiaasInvalidRequestError('x', { status: 400, bodyReceived: 'bad\u0000score\u0007' }))).toBe('bad score');
+  });
+
   it("falls back to LTIAAS's own description", () => {
     expect(platformWords(new LtiaasInvalidRequestError('x', { status: 403, error: 'Forbidden', detailsMessage: 'SERVICE_NOT_AVAILABLE_FOR_CONTEXT' }))).toBe(
       'Forbidden: SERVICE_NOT_AVAILABLE_FOR_CONTEXT',

@@ -81,10 +81,20 @@ export function isThrottle(error: unknown): boolean {
  * LTIAAS's description, else the client's message.
  */
 export function platformWords(error: LtiaasError): string {
+  return printable(wordsOf(error));
+}
+
+function wordsOf(error: LtiaasError): string {
   const fromLms = textOf(error.bodyReceived);
   if (fromLms) return fromLms;
   if (error.detailsMessage) return error.error ? `${error.error}: ${error.detailsMessage}` : error.detailsMessage;
   return error.message;
+}
+
+/** Control characters out: PostgreSQL refuses a NUL in text and jsonb, and none belongs in a message. */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]+/g, ' ').replace(/ {2,}/g, ' ').trim();
 }
 
 function textOf(body: unknown): string | undefined {
