@@ -30,11 +30,14 @@ function row(userId: string, over: Partial<ClaimedScore> = {}): ClaimedScore {
 
 class FakeLtiaas implements LtiaasPort {
   posted: Array<{ cred: LtiaasCredential; lineItemId: string; score: Score }> = [];
+  /** Every user a post was attempted for, failed ones included. */
+  attempted: string[] = [];
   failFor = new Map<string, Error>();
   lineItems: LineItem[] = [];
   created: LineItem[] = [];
 
   async postScore(cred: LtiaasCredential, lineItemId: string, score: Score) {
+    this.attempted.push(score.userId);
     const failure = this.failFor.get(score.userId);
     if (failure) throw failure;
     this.posted.push({ cred, lineItemId, score });
@@ -151,6 +154,18 @@ describe('DeliveryGroupRunner', () => {
     ltiaas.failFor.set('u2', new LtiaasNotFoundError('404', { status: 404 }));
     await runner.run([row('u2', { lastStatusCode: 404 })]);
     expect(completions[1].outcome).toMatchObject({ kind: 'failed', statusCode: 404 });
+  });
+
+  it('gives every row already on its way to a vanished line item its one retry, and releases the unsent ones', async () => {
+    const { ltiaas, runner, completions } = setup();
+    const gone = new LtiaasNotFoundError('404', { status: 404 });
+    for (const u of ['u1', 'u2', 'u3', 'u4', 'u5', 'u6']) ltiaas.failFor.set(u, gone);
+    await runner.run(['u1', 'u2', 'u3', 'u4', 'u5', 'u6'].map((u) => row(u)));
+    const attempted = new Set(ltiaas.attempted);
+    for (const c of completions) {
+      expect([c.row.id, c.outcome.kind]).toEqual([c.row.id, attempted.has(c.row.score.userId) ? 'retry' : 'released']);
+    }
+    expect(completions.filter((c) => c.outcome.kind === 'retry').length).toBeGreaterThan(1);
   });
 
   it('reports throttling to the platform gate and retries after Retry-After', async () => {

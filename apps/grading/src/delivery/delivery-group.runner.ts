@@ -114,10 +114,13 @@ export class DeliveryGroupRunner {
       this.deps.credentials.forget(ctx.triple);
       ctx.state.abort = () => ({ ...outcome, statusCode: undefined, message: `not sent: ${outcome.message}` });
     }
-    if (error instanceof LtiaasNotFoundError && !ctx.state.abort) {
-      // The line item is gone: forget it, and let this row and the unsent rest resolve it afresh.
-      void this.deps.lineItems.forget(ctx.target, ctx.lineItemId).catch(() => undefined);
-      ctx.state.abort = () => ({ kind: 'released' });
+    if (error instanceof LtiaasNotFoundError) {
+      if (!ctx.state.abort) {
+        // The line item is gone: forget it, and let the unsent rest of the group resolve it afresh.
+        void this.deps.lineItems.forget(ctx.target, ctx.lineItemId).catch(() => undefined);
+        ctx.state.abort = () => ({ kind: 'released' });
+      }
+      // Every row that was already on its way gets one more try at once, against the line item resolved afresh.
       if (row.lastStatusCode !== 404) return { kind: 'retry', delayMs: 0, statusCode: 404, message: outcome.kind === 'failed' ? outcome.message : 'line item not found', lineItemId: ctx.lineItemId };
     }
     return outcome;
