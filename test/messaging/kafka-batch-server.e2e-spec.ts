@@ -4,7 +4,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { Kafka } from 'kafkajs';
 import { DLQ_HEADERS, envelope, SCORE_READY_V1, TOPICS, type ScoreReadyEvent } from '@app/contracts';
-import { connectConsumer, ensureTopics, MessagingModule, type InboundRecord, type KafkaSettings } from '@app/messaging';
+import { connectConsumer, ensureTopics, EventPublisher, MessagingModule, type InboundRecord, type KafkaSettings } from '@app/messaging';
 import { createLogger } from '@app/observability';
 import { eventually, kafkaBrokers, readTopic, testTopicPrefix } from '../support/infra';
 
@@ -112,5 +112,15 @@ describe('KafkaBatchServer over a real broker', () => {
     expect(poison!.headers?.[DLQ_HEADERS.attempts]?.toString()).toBe('2');
     expect(consumer.received).toEqual(expect.arrayContaining(['left', 'right']));
     expect(consumer.received).not.toContain('poison');
+  });
+
+  it('publishes a burst for one key larger than the broker takes in one batch, in order', async () => {
+    const publisher = app.get(EventPublisher);
+    const comment = 'x'.repeat(1500);
+    const burst = Array.from({ length: 1000 }, (_, i) => ({ key: 'one-activity', value: envelope(SCORE_READY_V1, 'test', score(`burst-${i}`, { comment })) }));
+    await publisher.publish(TOPICS.scoreReady, burst);
+    await eventually(async () => consumer.received.includes('burst-999'), { what: 'the last record of a 1.5 MB burst' });
+    const order = consumer.received.filter((u) => u.startsWith('burst-'));
+    expect(order).toEqual(burst.map((_, i) => `burst-${i}`));
   });
 });

@@ -49,13 +49,14 @@ export class EventPublisher {
 
   async publish(topic: string, records: OutgoingRecord[], options: { timeoutMs?: number } = {}): Promise<void> {
     if (records.length === 0) return;
-    const send = this.connect().then(() =>
-      this.producer.send({
-        topic: topicName(this.settings, topic),
-        acks: -1,
-        messages: records.map((r) => ({ key: r.key, value: typeof r.value === 'string' ? r.value : JSON.stringify(r.value), headers: r.headers })),
-      }),
-    );
+    const messages = records.map((r) => ({ key: r.key, value: typeof r.value === 'string' ? r.value : JSON.stringify(r.value), headers: r.headers }));
+    const send = this.connect().then(async () => {
+      // In order, one send after the other: kafkajs puts a partition's records in one batch, and
+      // the broker refuses a batch over message.max.bytes (1 MiB by default).
+      for (const chunk of chunksOf(messages, MAX_SEND_BYTES)) {
+        await this.producer.send({ topic: topicName(this.settings, topic), acks: -1, messages: chunk });
+      }
+    });
     if (options.timeoutMs === undefined) await send;
     else await withTimeout(send, options.timeoutMs, () => new PublishTimeoutError(topic, options.timeoutMs!));
     this.produced?.inc({ topic }, records.length);
@@ -65,6 +66,36 @@ export class EventPublisher {
     this.connecting = undefined;
     await this.producer.disconnect();
   }
+}
+
+/** Well under the broker's default message.max.bytes, with room for record overhead. */
+const MAX_SEND_BYTES = 512 * 1024;
+
+type Message = { key: string; value: string; headers?: IHeaders };
+
+/** Consecutive runs of messages of about `maxBytes` at most (a larger message goes alone). */
+export function chunksOf(messages: Message[], maxBytes: number): Message[][] {
+  const chunks: Message[][] = [];
+  let chunk: Message[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = Buffer.byteLength(message.key) + Buffer.byteLength(message.value) + headerBytes(message.headers) + 64;
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(message);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
+function headerBytes(headers: IHeaders | undefined): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(headers ?? {})) bytes += name.length + (value === undefined ? 0 : String(value).length);
+  return bytes;
 }
 
 export function withTimeout<T>(promise: Promise<T>, ms: number, error: () => Error): Promise<T> {
