@@ -68,7 +68,7 @@ describe('grading resilience', () => {
       vaultUrl: vault.url,
       gradingApiKey: gradingKey,
       // A killed process's rows come back after the lease; a short one keeps the suite quick.
-      overrides: { DELIVERY_LEASE_MS: '15000', LTIAAS_TIMEOUT_MS: '4000' },
+      overrides: { DELIVERY_LEASE_MS: '20000', LTIAAS_TIMEOUT_MS: '4000' },
     });
     grading = await spawnGrading(env);
     producer = testKafka(broker.brokers).producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 30, maxRetryTime: 5000 } });

@@ -55,5 +55,17 @@ export const gradingEnv = infrastructureEnv.extend({
 
   /** Scheduled jobs, /health/sync thresholds, shutdown (see jobs/jobs.env.ts). */
   ...jobsEnv.shape,
+}).superRefine((env, ctx) => {
+  // A row is sent only while its lease outlasts the longest request, so a newer value can never
+  // overtake an older one still in flight; the lease must leave time to send at all.
+  const margin = sendMarginMs(env);
+  if (env.DELIVERY_LEASE_MS < 2 * margin) {
+    ctx.addIssue({ code: 'custom', path: ['DELIVERY_LEASE_MS'], message: `must be at least ${2 * margin} ms: twice the longest request (2 × LTIAAS_TIMEOUT_MS + 2 s)` });
+  }
 });
 export type GradingConfig = z.infer<typeof gradingEnv>;
+
+/** How much lease a row must have left to be sent: two full LTIAAS timeouts (headers, then body) and a little more. */
+export function sendMarginMs(config: Pick<GradingConfig, 'LTIAAS_TIMEOUT_MS'>): number {
+  return 2 * config.LTIAAS_TIMEOUT_MS + 2_000;
+}

@@ -27,7 +27,8 @@ export function createKafka(settings: KafkaSettings, logger: pino.Logger): Kafka
     brokers: settings.brokers,
     connectionTimeout: 3000,
     requestTimeout: 10000,
-    // Reconnect for as long as the process lives: a broker outage is waited out, never fatal.
+    // Bounded per operation (about a minute): past that the operation fails; consumers restart
+    // after such a crash, and producers fall back (outbox) or answer 503.
     retry: { initialRetryTime: 300, maxRetryTime: 10000, retries: 10 },
     logLevel: logLevel.WARN,
     logCreator:

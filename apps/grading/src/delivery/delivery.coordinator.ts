@@ -4,7 +4,7 @@ import { DeliverySignals } from '../common/delivery-signals';
 import { Semaphore } from '../common/semaphore';
 import { ContextsRepository } from '../contexts/contexts.repository';
 import { GRADING_CONFIG } from '../grading.database';
-import type { GradingConfig } from '../grading.config';
+import { sendMarginMs, type GradingConfig } from '../grading.config';
 import { OutcomePublisher } from '../outcomes/outcome.publisher';
 import { CompletionBuffer } from './completion.buffer';
 import { CredentialResolver } from './credentials/credential.resolver';
@@ -93,8 +93,8 @@ export class DeliveryCoordinator implements OnApplicationBootstrap, OnModuleDest
         batchSize: config.DELIVERY_BATCH_SIZE,
         maxRowsInFlight: Math.max(config.DELIVERY_BATCH_SIZE * 2, config.DELIVERY_CONCURRENCY * 4),
         leaseMs: config.DELIVERY_LEASE_MS,
-        // Two full LTIAAS timeouts and a little more: a request that started always ends before the lease.
-        sendMarginMs: Math.min(config.DELIVERY_LEASE_MS / 2, 2 * config.LTIAAS_TIMEOUT_MS + 2_000),
+        // A request that started always ends before the lease does (checked at boot, see grading.config).
+        sendMarginMs: sendMarginMs(config),
         pollMs: config.DELIVERY_POLL_MS,
         lookaheadSeconds: config.DELIVERY_LOOKAHEAD_SECONDS,
       },

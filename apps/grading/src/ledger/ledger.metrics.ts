@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Gauge, type Registry } from 'prom-client';
 import { METRICS_REGISTRY } from '@app/observability';
+import type { GradingConfig } from '../grading.config';
+import { GRADING_CONFIG } from '../grading.database';
 import { LedgerMaintenanceRepository, type BacklogStats } from './ledger-maintenance.repository';
-
-const CACHE_MS = 5_000;
 
 /** Backlog gauges on /metrics, read from the ledger at scrape time (at most every few seconds). */
 @Injectable()
@@ -14,6 +14,7 @@ export class LedgerMetrics {
   constructor(
     private readonly maintenance: LedgerMaintenanceRepository,
     @Inject(METRICS_REGISTRY) registry: Registry,
+    @Inject(GRADING_CONFIG) private readonly config: GradingConfig,
   ) {
     const gauge = (name: string, help: string, pick: (s: BacklogStats) => number) =>
       new Gauge({
@@ -35,7 +36,7 @@ export class LedgerMetrics {
 
   private async stats(): Promise<BacklogStats | undefined> {
     const now = Date.now();
-    if (!this.cached || now - this.cached.at > CACHE_MS) this.cached = { at: now, stats: this.maintenance.backlog() };
+    if (!this.cached || now - this.cached.at > this.config.METRICS_LEDGER_CACHE_MS) this.cached = { at: now, stats: this.maintenance.backlog() };
     try {
       return await this.cached.stats;
     } catch (error) {
