@@ -3,7 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 
 /** One audit row: who did what to which subject. `detail` must never carry a secret. */
 export interface AuditEntry {
-  /** The API key handle, `bootstrap-admin`, or a system actor such as `consumer:credential-vault`. */
+  /** The API key handle, `bootstrap:admin`, or a system actor such as `consumer:credential-vault`. */
   actor: string;
   /** `<subject>.<verb>`, e.g. `service-key.store`. */
   action: string;

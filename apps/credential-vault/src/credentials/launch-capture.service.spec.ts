@@ -31,25 +31,25 @@ describe('LaunchCaptureService', () => {
   const seal = async (ctx: ContextTriple, key: string) =>
     new CompactEncrypt(new TextEncoder().encode(key)).setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', ctx } as never).encrypt(await importJWK(pair.publicJwk, 'ECDH-ES'));
 
-  const event = (t: ContextTriple, sealedServiceKey?: string): LaunchCapturedEvent =>
+  const event = (t: ContextTriple, sealedServiceKey?: string, launchedAt = '2026-01-01T00:00:00.000001Z'): LaunchCapturedEvent =>
     envelope(LAUNCH_CAPTURED_V1, 'launch', {
       ...t,
       userId: 'u',
       roles: [],
-      launchedAt: '2026-01-01T00:00:00.000001Z',
+      launchedAt,
       ...(sealedServiceKey ? { sealedServiceKey } : {}),
       services: { assignmentAndGrades: { available: true }, namesAndRoles: { available: false } },
     } satisfies LaunchCapturedData);
 
   function setup(outcome: StoreOutcome = 'stored') {
-    const stored: Array<{ triple: ContextTriple; sealed: SealedSecret }> = [];
+    const stored: Array<{ triple: ContextTriple; sealed: SealedSecret; capturedAt: string }> = [];
     const contexts: string[] = [];
     const audits: AuditEntry[] = [];
     const service = new LaunchCaptureService(
       { transaction: async (fn: (m: unknown) => Promise<void>) => fn({}) } as unknown as DataSource,
       opener,
       cipher,
-      { upsert: async (triple: ContextTriple, sealed: SealedSecret) => (stored.push({ triple, sealed }), { outcome, version: 1 }) } as unknown as ServiceKeyRepository,
+      { upsert: async (triple: ContextTriple, sealed: SealedSecret, at: { capturedAt: string }) => (stored.push({ triple, sealed, capturedAt: at.capturedAt }), { outcome, version: 1 }) } as unknown as ServiceKeyRepository,
       { upsert: async (data: LaunchCapturedData) => (contexts.push(data.resourceLinkId), true) } as unknown as LaunchContextRepository,
       { record: async (entry: AuditEntry) => void audits.push(entry) } as unknown as AuditLog,
     );
@@ -88,5 +88,20 @@ describe('LaunchCaptureService', () => {
     const { service, audits } = setup('ignored');
     await service.captureBatch([{ ref: '0', event: event(t1, await seal(t1, 'old')) }]);
     expect(audits).toEqual([]);
+  });
+
+  it('orders a launch stamped in the future by its own clock, so a launch replica running ahead cannot pin its key', async () => {
+    const { service, stored, audits } = setup();
+    const ahead = '2999-01-01T00:00:00.000001Z';
+    const before = Date.now();
+    await service.captureBatch([{ ref: '0', event: event(t1, await seal(t1, 'svc-ahead'), ahead) }]);
+    const storedAt = Date.parse(stored[0].capturedAt);
+    expect(storedAt).toBeGreaterThanOrEqual(before);
+    expect(storedAt).toBeLessThanOrEqual(Date.now());
+    expect(audits[0].detail).toMatchObject({ launchedAtClaimed: ahead });
+
+    const within = new Date(Date.now() + 30_000).toISOString();
+    await service.captureBatch([{ ref: '1', event: event(t2, await seal(t2, 'svc-skewed'), within) }]);
+    expect(stored[1].capturedAt).toBe(within);
   });
 });

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { contextKey, type ContextTriple, type LaunchCapturedEvent } from '@app/contracts';
+import { contextKey, epochNanos, type ContextTriple, type LaunchCapturedEvent } from '@app/contracts';
 import { AuditLog } from '../audit/audit.log';
 import { LaunchContextRepository } from '../contexts/launch-context.repository';
 import { EnvelopeCipher } from '../crypto/envelope-cipher';
@@ -21,6 +21,8 @@ export interface CaptureRejection {
 }
 
 const ACTOR = 'consumer:credential-vault';
+/** Clock skew between launch replicas and the vault that is taken as it is. */
+const FUTURE_TOLERANCE_MS = 60_000;
 
 /**
  * Stores what launches captured: the context facts, and the serviceKey
@@ -78,7 +80,8 @@ export class LaunchCaptureService {
       const triple: ContextTriple = { platformId: event.data.platformId, contextId: event.data.contextId, resourceLinkId: event.data.resourceLinkId };
       await this.contexts.upsert(event.data, event.time, event.id, manager);
       if (!sealed) continue;
-      const { outcome, version } = await this.keys.upsert(triple, sealed, { capturedAt: event.data.launchedAt, eventTime: event.time, eventId: event.id }, manager);
+      const capturedAt = this.notInFuture(event);
+      const { outcome, version } = await this.keys.upsert(triple, sealed, { capturedAt, eventTime: event.time, eventId: event.id }, manager);
       if (outcome === 'ignored') {
         this.logger.debug({ eventId: event.id, ...triple }, 'older or repeated LaunchCaptured; stored key kept');
         continue;
@@ -89,12 +92,25 @@ export class LaunchCaptureService {
           action: outcome === 'stored' ? 'service-key.store' : 'service-key.overwrite',
           subjectType: 'service-key',
           subjectId: contextKey(triple),
-          detail: { eventId: event.id, capturedAt: event.data.launchedAt, launchedBy: event.data.userId, masterKeyId: sealed.keyId, version },
+          detail: { eventId: event.id, capturedAt, ...(capturedAt !== event.data.launchedAt ? { launchedAtClaimed: event.data.launchedAt } : {}), launchedBy: event.data.userId, masterKeyId: sealed.keyId, version },
           correlationId: event.correlationid,
         },
         manager,
       );
     }
+  }
+
+  /**
+   * The launch time the key is ordered by, never later than this vault's clock
+   * allows: a launch replica whose clock runs ahead would otherwise pin its key
+   * and have every genuinely newer launch ignored until real time caught up.
+   */
+  private notInFuture(event: LaunchCapturedEvent): string {
+    const latest = BigInt(Date.now() + FUTURE_TOLERANCE_MS) * 1_000_000n;
+    if (epochNanos(event.data.launchedAt) <= latest) return event.data.launchedAt;
+    const now = new Date().toISOString();
+    this.logger.warn({ eventId: event.id, launchedAt: event.data.launchedAt, storedAs: now }, 'LaunchCaptured is stamped in the future (is a launch replica clock ahead?); ordered by the vault clock instead');
+    return now;
   }
 }
 
