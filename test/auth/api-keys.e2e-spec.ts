@@ -83,13 +83,17 @@ describe('API keys and token exchange', () => {
     expect(refused).toMatchObject({ status: 401, body: { message: 'invalid API key' } });
     await expect(call(`${vault.url}/v1/keys/grader-one`, { token: admin })).resolves.toMatchObject({ status: 404 });
     await expect(call(`${vault.url}/v1/keys/grader-one`, { method: 'DELETE', token: admin })).resolves.toMatchObject({ status: 404 });
-    // Revocation stops new exchanges at once; a token already issued lives out its short lifetime.
-    await expect(call(`${vault.url}/v1/me`, { token })).resolves.toMatchObject({ status: 200 });
+    // The vault refuses the revoked key's tokens at once; other apps verify on their own and accept them until they expire.
+    await expect(call(`${vault.url}/v1/me`, { token })).resolves.toMatchObject({ status: 401, body: { message: 'token revoked' } });
+    await expect(call(`${probe.url}/probe/write`, { token })).resolves.toMatchObject({ status: 200 });
 
-    // The handle is free again, with a new secret.
+    // The handle is free again, with a new secret; the old key's tokens stay refused.
     const again = await newKey('grader-one', ['scores:read']);
     expect(again.apiKey).not.toBe(apiKey);
-    await expect(exchangeApiKey(vault.url, again.apiKey)).resolves.toMatchObject({ scope: 'scores:read' });
+    const renewed = await exchangeApiKey(vault.url, again.apiKey);
+    expect(renewed).toMatchObject({ scope: 'scores:read' });
+    await expect(call(`${vault.url}/v1/me`, { token: renewed.access_token })).resolves.toMatchObject({ status: 200, body: { handle: 'grader-one' } });
+    await expect(call(`${vault.url}/v1/me`, { token })).resolves.toMatchObject({ status: 401 });
   });
 
   it('answers every refused key the same way, whether or not such a key or handle exists', async () => {

@@ -181,7 +181,7 @@ describe('capturing serviceKeys at launch', () => {
     it('answers 409 once marked stale, and audits the mark', async () => {
       const mark = await stack.vaultCall('POST', '/v1/credentials/stale', { ...t, reason: 'LTIAAS answered 401', capturedAt });
       expect(mark.status).toBe(200);
-      expect(await mark.json()).toMatchObject({ ...t, stale: true, capturedAt });
+      expect(await mark.json()).toMatchObject({ ...t, stale: true, capturedAt, staleAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/) });
       const res = await stack.resolve(t);
       expect(res.status).toBe(409);
       expect(await res.json()).toMatchObject({ statusCode: 409, error: 'Conflict', message: expect.stringContaining('marked stale') });

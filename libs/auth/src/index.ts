@@ -4,7 +4,7 @@ export { AuthModule, authOptions, createJwtVerifier, type AuthModuleOptions } fr
 export { RemoteJwksSource, StaticJwksSource, type JwksSource } from './jwks/jwks-source';
 export { SigningKeyStore, type SigningKeyStoreOptions, type VerificationKey } from './jwks/signing-key-store';
 export { JwtAuthGuard } from './jwt-auth.guard';
-export { JwtVerifier, type JwtVerifierOptions } from './jwt-verifier';
+export { JwtVerifier, type JwtVerifierOptions, type RevocationCheck } from './jwt-verifier';
 export { Principal, principalOf, PRINCIPAL_PROPERTY, type AuthPrincipal } from './principal';
 export { formatScopeClaim, isScope, parseScopeClaim, SCOPES, type Scope } from './scopes';
 export { REQUIRED_SCOPES, Scopes } from './scopes.decorator';

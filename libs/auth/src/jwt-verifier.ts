@@ -13,7 +13,14 @@ export interface JwtVerifierOptions {
   clockToleranceSeconds?: number;
   /** Verified tokens remembered until they expire (0 turns the cache off). */
   cacheSize?: number;
+  /** Asked after every verification; the issuer uses it to refuse tokens of revoked API keys at once. */
+  revocation?: RevocationCheck;
   now?: () => number;
+}
+
+/** Whether a verified token's API key has been revoked since it was issued. */
+export interface RevocationCheck {
+  revoked(principal: AuthPrincipal): Promise<boolean>;
 }
 
 interface CachedVerification {
@@ -58,7 +65,7 @@ export class JwtVerifier {
     const cached = this.verified.get(token);
     if (cached && this.keys.has(cached.principal.keyId)) {
       this.checkTimes(cached.exp, cached.nbf);
-      return cached.principal;
+      return this.notRevoked(cached.principal);
     }
     if (cached) this.verified.delete(token);
 
@@ -83,6 +90,11 @@ export class JwtVerifier {
     }
     const principal = this.principalFrom(payload, kid);
     this.remember(token, { principal, exp: payload.exp!, nbf: payload.nbf });
+    return this.notRevoked(principal);
+  }
+
+  private async notRevoked(principal: AuthPrincipal): Promise<AuthPrincipal> {
+    if (this.options.revocation && (await this.options.revocation.revoked(principal))) throw new TokenRejectedError('token_revoked');
     return principal;
   }
 
@@ -100,7 +112,7 @@ export class JwtVerifier {
   }
 
   private principalFrom(payload: JWTPayload, kid: string): AuthPrincipal {
-    const { sub, exp, iat, jti, scope } = payload;
+    const { sub, exp, iat, jti, scope, akid } = payload;
     if (typeof sub !== 'string' || sub === '' || typeof exp !== 'number' || typeof iat !== 'number') throw new TokenRejectedError('claims_invalid');
     if (scope !== undefined && typeof scope !== 'string') throw new TokenRejectedError('claims_invalid', 'scope');
     return Object.freeze({
@@ -110,6 +122,7 @@ export class JwtVerifier {
       expiresAt: new Date(exp * 1000),
       tokenId: typeof jti === 'string' ? jti : undefined,
       keyId: kid,
+      apiKeyId: typeof akid === 'string' ? akid : undefined,
     });
   }
 

@@ -11,6 +11,8 @@ export interface AuthPrincipal {
   readonly tokenId: string | undefined;
   /** The signing key's id. */
   readonly keyId: string;
+  /** The id of the API key the token was exchanged for (`akid`); absent for the bootstrap key. */
+  readonly apiKeyId: string | undefined;
 }
 
 /** Where JwtAuthGuard leaves the principal on the request. */

@@ -11,6 +11,7 @@ export const TOKEN_REJECTIONS = {
   audience_mismatch: 'audience mismatch',
   token_type_invalid: 'token type not allowed',
   claims_invalid: 'token claims invalid',
+  token_revoked: 'token revoked',
 } as const;
 export type TokenRejection = keyof typeof TOKEN_REJECTIONS;
 

@@ -1,1 +1,2 @@
 export * from './prepare-database';
+export * from './rows-of';

@@ -14,6 +14,8 @@ export interface ApiKeySettings {
 export interface KeyIdentity {
   handle: string;
   scopes: string[];
+  /** The stored key's id; absent for the bootstrap key. */
+  apiKeyId?: string;
 }
 
 /** The subject of tokens exchanged for the bootstrap key; the colon keeps it apart from every real handle. */
@@ -40,6 +42,6 @@ export class ApiKeyAuthenticator {
     if (!isWellFormedApiKey(presented)) return null;
     const holder = await this.keys.useByHash(hash);
     if (!holder || !timingSafeEqual(holder.keyHash, hash)) return null;
-    return { handle: holder.handle, scopes: holder.scopes };
+    return { handle: holder.handle, scopes: holder.scopes, apiKeyId: holder.id };
   }
 }

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { API_KEY_SETTINGS, ApiKeyAuthenticator, type ApiKeySettings } from './api-key.authenticator';
 import { ApiKeyEntity } from './api-key.entity';
+import { ApiKeyRevocation } from './api-key.revocation';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
@@ -13,8 +14,8 @@ export class ApiKeysModule {
       module: ApiKeysModule,
       imports: [TypeOrmModule.forFeature([ApiKeyEntity])],
       controllers: [ApiKeysController],
-      providers: [{ provide: API_KEY_SETTINGS, useValue: settings }, ApiKeysRepository, ApiKeysService, ApiKeyAuthenticator],
-      exports: [ApiKeyAuthenticator],
+      providers: [{ provide: API_KEY_SETTINGS, useValue: settings }, ApiKeysRepository, ApiKeysService, ApiKeyAuthenticator, ApiKeyRevocation],
+      exports: [ApiKeyAuthenticator, ApiKeyRevocation],
     };
   }
 }

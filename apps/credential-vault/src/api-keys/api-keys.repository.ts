@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
+import { rowsOf } from '@app/database';
 import { ApiKeyEntity } from './api-key.entity';
 
 export interface NewApiKey {
@@ -13,6 +14,7 @@ export interface NewApiKey {
 
 /** The holder a presented key belongs to, with the stored hash for the constant-time comparison. */
 export interface KeyHolder {
+  id: string;
   handle: string;
   scopes: string[];
   keyHash: Buffer;
@@ -50,10 +52,10 @@ export class ApiKeysRepository {
     return this.keys.findOne({ where: { handle, revokedAt: IsNull() } });
   }
 
-  /** Revokes the active key of a handle; false when there was none. */
-  async revoke(handle: string): Promise<boolean> {
-    const result = await this.keys.update({ handle, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
-    return (result.affected ?? 0) > 0;
+  /** Revokes the active key of a handle; its id, or null when there was none. */
+  async revoke(handle: string): Promise<string | null> {
+    const rows = rowsOf<{ id: string }>(await this.keys.query(`UPDATE vault.api_keys SET revoked_at = now() WHERE handle = $1 AND revoked_at IS NULL RETURNING id`, [handle]));
+    return rows[0]?.id ?? null;
   }
 
   /**
@@ -68,10 +70,16 @@ export class ApiKeysRepository {
          UPDATE vault.api_keys k SET last_used_at = now() FROM hit
           WHERE k.id = hit.id AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute')
        )
-       SELECT handle, scopes, key_hash FROM hit`,
+       SELECT id, handle, scopes, key_hash FROM hit`,
       [keyHash],
-    )) as Array<{ handle: string; scopes: string[]; key_hash: Buffer }>;
+    )) as Array<{ id: string; handle: string; scopes: string[]; key_hash: Buffer }>;
     const row = rows[0];
-    return row ? { handle: row.handle, scopes: row.scopes, keyHash: row.key_hash } : null;
+    return row ? { id: row.id, handle: row.handle, scopes: row.scopes, keyHash: row.key_hash } : null;
+  }
+
+  /** Whether the key with this id exists and is not revoked. */
+  async isActive(id: string): Promise<boolean> {
+    const rows = (await this.keys.query(`SELECT 1 FROM vault.api_keys WHERE id = $1 AND revoked_at IS NULL`, [id])) as unknown[];
+    return rows.length > 0;
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '@app/http';
 import { displayPrefix, generateApiKey, hashApiKey } from './api-key-format';
+import { ApiKeyRevocation } from './api-key.revocation';
 import { ApiKeysRepository, HandleTakenError } from './api-keys.repository';
 import { apiKeyView, type ApiKeyView, type CreatedApiKeyView } from './dto/api-key.view';
 import type { CreateApiKeyBody } from './dto/create-api-key.dto';
@@ -11,7 +12,10 @@ import { HANDLE_PATTERN } from './dto/create-api-key.dto';
 export class ApiKeysService {
   private readonly logger = new Logger(ApiKeysService.name);
 
-  constructor(private readonly keys: ApiKeysRepository) {}
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    private readonly revocation: ApiKeyRevocation,
+  ) {}
 
   async create(body: CreateApiKeyBody, actor: string): Promise<CreatedApiKeyView> {
     const apiKey = generateApiKey();
@@ -41,10 +45,14 @@ export class ApiKeysService {
     return apiKeyView(entity);
   }
 
-  /** Effective at once for token exchanges; tokens already issued live out their short lifetime. */
+  /**
+   * Effective at once for token exchanges and the vault's own endpoints (ApiKeyRevocation);
+   * the other apps accept tokens already issued until they expire.
+   */
   async revoke(handle: string, actor: string): Promise<void> {
-    const revoked = HANDLE_PATTERN.test(handle) && (await this.keys.revoke(handle));
+    const revoked = HANDLE_PATTERN.test(handle) ? await this.keys.revoke(handle) : null;
     if (!revoked) throw new DomainError('not_found', `no API key with handle "${handle}"`);
+    this.revocation.forget(revoked);
     this.logger.log({ handle, actor }, 'API key revoked');
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { ContextTriple } from '@app/contracts';
+import { rowsOf } from '@app/database';
 import type { SealedSecret } from '../crypto/sealed-secret';
 import { isoOf } from './sql';
 
@@ -105,13 +106,13 @@ export class ServiceKeyRepository {
       );
       if (found.length === 0) return undefined;
       if (!found[0].applies) return { marked: false, capturedAt: found[0].captured_at, staleAt: found[0].stale_at };
-      const updated: Array<{ stale_at: string }> = await manager.query(
+      const updated = rowsOf<{ stale_at: string }>(await manager.query(
         `UPDATE "vault"."service_keys"
             SET "stale_at" = COALESCE("stale_at", clock_timestamp()), "stale_reason" = COALESCE($4, "stale_reason", 'marked stale'), "updated_at" = now()
           WHERE ${TRIPLE}
           RETURNING ${isoOf('"stale_at"')} AS "stale_at"`,
         [...params, reason ?? null],
-      );
+      ));
       return { marked: true, capturedAt: found[0].captured_at, staleAt: updated[0].stale_at };
     });
   }

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { contextKey, type ContextTriple } from '@app/contracts';
+import { rowsOf } from '@app/database';
 import { AuditLog } from '../audit/audit.log';
 import type { EnvelopeCipher } from '../crypto/envelope-cipher';
 import type { RewrapBatch, RewrapTarget } from '../crypto/rewrap-target';
@@ -62,12 +63,12 @@ export class ServiceKeyRewrapTarget implements RewrapTarget {
           }
           throw error;
         }
-        const updated: unknown[] = await manager.query(
+        const updated = rowsOf(await manager.query(
           `UPDATE "vault"."service_keys" SET "master_key_id" = $4, "wrapped_data_key" = $5, "version" = "version" + 1, "updated_at" = now()
             WHERE "platform_id" = $1 AND "context_id" = $2 AND "resource_link_id" = $3 AND "version" = $6 AND "master_key_id" = $7
             RETURNING 1`,
           [row.platform_id, row.context_id, row.resource_link_id, rewrapped.keyId, rewrapped.wrappedKey, row.version, row.master_key_id],
-        );
+        ));
         if (updated.length === 0) continue;
         batch.rewrapped++;
         await this.audit.record(

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { rowsOf } from '@app/database';
 import { AuditLog } from '../audit/audit.log';
 import type { EnvelopeCipher } from '../crypto/envelope-cipher';
 import type { RewrapBatch, RewrapTarget } from '../crypto/rewrap-target';
@@ -50,10 +51,10 @@ export class SigningKeyRewrapTarget implements RewrapTarget {
           }
           throw error;
         }
-        const updated: unknown[] = await manager.query(
+        const updated = rowsOf(await manager.query(
           `UPDATE "vault"."signing_keys" SET "private_key" = $2 WHERE "kid" = $1 AND "private_key" = $3 RETURNING 1`,
           [row.kid, JSON.stringify(rewrapped), JSON.stringify(row.private_key)],
-        );
+        ));
         if (updated.length === 0) continue;
         batch.rewrapped++;
         await this.audit.record(

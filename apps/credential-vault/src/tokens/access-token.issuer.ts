@@ -26,11 +26,12 @@ export class AccessTokenIssuer {
     @Inject(TOKEN_SETTINGS) private readonly settings: TokenSettings,
   ) {}
 
-  async issue(subject: string, scopes: readonly string[]): Promise<IssuedToken> {
+  /** `apiKeyId` goes in the `akid` claim, so the vault can refuse the token once that key is revoked. */
+  async issue(subject: string, scopes: readonly string[], apiKeyId?: string): Promise<IssuedToken> {
     const key = await this.signingKeys.activeSigningKey();
     const issuedAt = Math.floor(Date.now() / 1000);
     const scope = formatScopeClaim(scopes);
-    const accessToken = await new SignJWT({ scope, client_id: subject })
+    const accessToken = await new SignJWT({ scope, client_id: subject, ...(apiKeyId ? { akid: apiKeyId } : {}) })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYPE })
       .setIssuer(this.settings.issuer)
       .setAudience(this.settings.audience)

@@ -43,7 +43,7 @@ export class TokensService {
       throw new DomainError('unauthorized', presented ? REFUSED : 'missing API key: send Authorization: Bearer <api key>');
     }
     this.limiter.forgive(subjects);
-    const issued = await this.issuer.issue(identity.handle, identity.scopes);
+    const issued = await this.issuer.issue(identity.handle, identity.scopes, identity.apiKeyId);
     this.metrics.record('issued');
     return issued;
   }

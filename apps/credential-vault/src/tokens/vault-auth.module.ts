@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AuthModule } from '@app/auth';
+import { ApiKeyRevocation } from '../api-keys/api-key.revocation';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { MeModule } from '../me/me.module';
 import { LocalJwksSource } from '../signing-keys/local-jwks.source';
@@ -23,12 +24,14 @@ export class VaultAuthModule {
         signingKeys,
         apiKeys,
         AuthModule.forRootAsync({
-          imports: [signingKeys],
-          inject: [LocalJwksSource],
-          useFactory: (source: LocalJwksSource) => ({
+          imports: [signingKeys, apiKeys],
+          inject: [LocalJwksSource, ApiKeyRevocation],
+          useFactory: (source: LocalJwksSource, revocation: ApiKeyRevocation) => ({
             issuer: config.JWT_ISSUER,
             audience: config.JWT_AUDIENCE,
             keySource: source,
+            // Here, unlike in the other apps, a revoked key's tokens are refused at once.
+            revocation,
             // No cool-down: an unknown kid costs at most one database read per JWKS cache period (5 s).
             keyStore: { maxAgeMs: 60_000, unknownKidCooldownMs: 0 },
           }),

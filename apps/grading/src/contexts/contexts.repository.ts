@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { ContextTriple } from '@app/contracts';
+import { rowsOf } from '@app/database';
 import { tripleKey } from '../ledger/score-identity';
-import { rowsOf } from '../common/sql';
 
 /** What one launch told grading about an activity; no credential, only availability. */
 export interface LaunchFacts extends ContextTriple {

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { contextKey, envelope, SCORE_DELIVERED_V1, SCORE_FAILED_V1, type ContextTriple, type ScoreOutcomeData } from '@app/contracts';
+import { rowsOf } from '@app/database';
 import { ContextsRepository, type ContextState } from '../contexts/contexts.repository';
 import type { Completion } from './delivery-outcome';
 import type { Settled } from './settle';
-import { retryOnConflict, rowsOf } from '../common/sql';
+import { retryOnConflict } from '../common/sql';
 
 export interface CompletionResult {
   settled: Settled[];

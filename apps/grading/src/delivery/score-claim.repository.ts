@@ -3,8 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { LineItemSelector } from '@app/contracts';
 import type { ActivityProgress, GradingProgress, Score } from '@app/ltiaas';
+import { rowsOf } from '@app/database';
 import type { ClaimedScore } from './delivery-outcome';
-import { rowsOf } from '../common/sql';
 
 export interface ClaimRequest {
   limit: number;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { rowsOf } from '../common/sql';
+import { rowsOf } from '@app/database';
 import type { JobName, RunCounts, RunScope, RunStatus, RunTrigger, SyncRun } from './sync-run';
 
 interface RunRow {
