@@ -35,7 +35,12 @@ export function createKafka(settings: KafkaSettings, logger: pino.Logger): Kafka
       () =>
       ({ namespace, level, log }: LogEntry) => {
         const { message, timestamp: _t, logger: _l, ...rest } = log;
+        // Said at every start because our producers' retries are bounded on purpose (see EventPublisher);
+        // exactly-once is not what they rely on (keys, versions and the outbox are), so it is noise.
+        if (message === IDEMPOTENT_RETRIES_WARNING) return;
         kafkaLogger[PINO_LEVEL[level] ?? 'info']({ namespace, ...rest }, message);
       },
   });
 }
+
+const IDEMPOTENT_RETRIES_WARNING = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
