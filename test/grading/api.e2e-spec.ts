@@ -2,6 +2,7 @@
 // call what, what a 400 says, idempotency, stale values, outcome events,
 // and retrying a dead letter once the cause is fixed.
 import type { Producer } from 'kafkajs';
+import { Client } from 'pg';
 import { TOPICS } from '@app/contracts';
 import { startEmulator, type EmulatorHandle } from '../support/emulator';
 import { gradingEnv, GradingClient, Launcher, randomId, startGrading, startVault, type GradingHandle, type VaultHandle } from '../support/grading';
@@ -19,6 +20,7 @@ describe('grading API', () => {
   let grader: GradingClient;
   let reader: GradingClient;
   let admin: GradingClient;
+  let gradingKey: string;
   const activity = { platformId: `https://lms.${randomId()}.example`, contextId: 'course-1', resourceLinkId: 'quiz-1', launchLineItem: { label: 'Quiz 1', scoreMaximum: 10 } };
   const score = (over: Record<string, unknown> = {}) => ({
     platformId: activity.platformId,
@@ -39,13 +41,11 @@ describe('grading API', () => {
     const brokers = kafkaBrokers();
     emulator = await startEmulator();
     vault = await startVault({ databaseUrl, brokers, topicPrefix: prefix });
-    const gradingKey = await vault.issueKey('grading-service', ['credentials:resolve']);
+    gradingKey = await vault.issueKey('grading-service', ['credentials:resolve']);
     grader = new GradingClient(() => grading.url, vault.url, await vault.issueKey('grader', ['scores:write', 'scores:read']));
     reader = new GradingClient(() => grading.url, vault.url, await vault.issueKey('reader', ['scores:read']));
     admin = new GradingClient(() => grading.url, vault.url, await vault.issueKey('operator', ['admin']));
-    grading = await startGrading(
-      gradingEnv({ databaseUrl, brokers, topicPrefix: prefix, ltiaasUrl: emulator.url, ltiaasApiKey: emulator.apiKey, vaultUrl: vault.url, gradingApiKey: gradingKey }),
-    );
+    grading = await startGrading(envWith(emulator.apiKey));
     producer = testKafka(brokers).producer();
     await producer.connect();
     await emulator.admin.enroll(activity.platformId, activity.contextId, [{ userId: 'learner-1', roles: ['Learner'] }]);
@@ -59,6 +59,9 @@ describe('grading API', () => {
     await emulator?.close();
     if (databaseUrl) await dropTestDatabase(databaseUrl);
   });
+
+  const envWith = (ltiaasApiKey: string) =>
+    gradingEnv({ databaseUrl, brokers: kafkaBrokers(), topicPrefix: prefix, ltiaasUrl: emulator.url, ltiaasApiKey, vaultUrl: vault.url, gradingApiKey: gradingKey });
 
   const row = async (userId: string) => (await grader.request('GET', `/v1/scores?platformId=${encodeURIComponent(activity.platformId)}&userId=${userId}&attempts=50`)).body.scores[0];
 
@@ -113,5 +116,25 @@ describe('grading API', () => {
     expect(await admin.request('POST', `/v1/dead-letters/${letter.id}/retry`)).toMatchObject({ status: 202, body: { status: 'retried' } });
     await eventually(async () => (await row('late-enrolment'))?.status === 'delivered');
     expect((await admin.request('POST', `/v1/dead-letters/${letter.id}/retry`)).status).toBe(409);
+  });
+
+  it('retries while LTIAAS refuses the account API key, marks no serviceKey stale, and delivers once the key is right', async () => {
+    await grading.close();
+    grading = await startGrading(envWith('a-key-rotated-away'));
+    await emulator.admin.enroll(activity.platformId, activity.contextId, [{ userId: 'learner-2', roles: ['Learner'] }]);
+    await grader.request('POST', '/v1/scores', score({ userId: 'learner-2' }));
+    const waiting = await eventually(async () => {
+      const r = await row('learner-2');
+      return r?.lastError?.includes('LTIAAS_API_KEY') ? r : undefined;
+    });
+    expect(waiting.status).toBe('pending');
+    const db = new Client({ connectionString: databaseUrl });
+    await db.connect();
+    const keys = await db.query(`SELECT stale_at FROM vault.service_keys WHERE platform_id = $1`, [activity.platformId]).finally(() => db.end());
+    expect(keys.rows).toEqual([{ stale_at: null }]);
+
+    await grading.close();
+    grading = await startGrading(envWith(emulator.apiKey));
+    await eventually(async () => (await row('learner-2'))?.status === 'delivered');
   });
 });

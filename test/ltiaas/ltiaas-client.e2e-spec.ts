@@ -1,4 +1,4 @@
-import { LTIK_LIFETIME_MS, type LtiaasCredential, type LtiaasResponseEvent, type Score } from '@app/ltiaas';
+import { LTIK_LIFETIME_MS, LtiaasCredentialInvalidError, type LtiaasCredential, type LtiaasResponseEvent, type Score } from '@app/ltiaas';
 import { ACTIVITY, COURSE, ClientHarness, learners, PLATFORM, type HarnessLaunch } from './ltiaas-client.harness';
 
 const MINUTE = 60_000;
@@ -33,6 +33,11 @@ describe('LtiaasClient against the emulator', () => {
 
   afterEach(() => {
     expect(harness.leakedSecrets()).toEqual([]);
+  });
+
+  it('checks the account API key on its own (Bearer), telling a refused key apart', async () => {
+    await expect(harness.client().checkApiKey()).resolves.toBeUndefined();
+    await expect(harness.client({ apiKey: 'not-the-account-key' }).checkApiKey()).rejects.toBeInstanceOf(LtiaasCredentialInvalidError);
   });
 
   it('reads the ID token of a launch with its serviceKey and line item', async () => {

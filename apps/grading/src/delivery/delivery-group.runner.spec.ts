@@ -5,6 +5,7 @@ import type { ClaimedScore, Completion } from './delivery-outcome';
 import { DeliveryGroupRunner, type PlatformGate } from './delivery-group.runner';
 import { LineItemResolver, type LineItemStore } from './line-items/line-item.resolver';
 import { CredentialUnavailableError, type LtiaasPort, type VaultPort } from './ports';
+import { AccountKeyCheck } from './credentials/account-key.check';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 const clock = { now: () => NOW };
@@ -30,6 +31,11 @@ function row(userId: string, over: Partial<ClaimedScore> = {}): ClaimedScore {
 
 class FakeLtiaas implements LtiaasPort {
   posted: Array<{ cred: LtiaasCredential; lineItemId: string; score: Score }> = [];
+  /** LTIAAS refuses the account API key itself. */
+  apiKeyRefused = false;
+  async checkApiKey() {
+    if (this.apiKeyRefused) throw new LtiaasCredentialInvalidError('Invalid API key', { status: 401 });
+  }
   /** Every user a post was attempted for, failed ones included. */
   attempted: string[] = [];
   failFor = new Map<string, Error>();
@@ -95,6 +101,7 @@ function setup(options: { vault?: Partial<VaultPort>; launchLineItem?: string | 
     clock,
     backoff: { baseMs: 1000, maxMs: 60_000, random: () => 0.5 },
     sink: { add: (c) => completions.push(c) },
+    accountKey: new AccountKeyCheck(ltiaas, clock),
   });
   const kinds = () => Object.fromEntries(completions.map((c) => [c.row.userId, c.outcome.kind]));
   return { ltiaas, runner, completions, kinds };
@@ -137,6 +144,15 @@ describe('DeliveryGroupRunner', () => {
     // Four slots: u1..u4 were already in flight, u5 and u6 never go out.
     expect(ltiaas.posted.map((p) => p.score.userId)).not.toContain('u6');
     expect(completions).toHaveLength(6);
+  });
+
+  it('retries, and leaves the serviceKey alone, when what LTIAAS refuses is the account API key', async () => {
+    const { ltiaas, runner, completions } = setup();
+    ltiaas.apiKeyRefused = true;
+    ltiaas.failFor.set('u1', new LtiaasCredentialInvalidError('401', { status: 401 }));
+    await runner.run([row('u1'), row('u2')]);
+    expect(completions.find((c) => c.row.userId === 'u1')?.outcome).toMatchObject({ kind: 'retry', message: expect.stringContaining('LTIAAS_API_KEY') });
+    expect(completions.some((c) => c.outcome.kind === 'credential')).toBe(false);
   });
 
   it('hands every row the vault problem when there is no key', async () => {

@@ -1,5 +1,5 @@
 import type { ContextTriple } from '@app/contracts';
-import { LtiaasError, LtiaasNotFoundError, type LtiaasCredential } from '@app/ltiaas';
+import { LtiaasCredentialInvalidError, LtiaasError, LtiaasNotFoundError, type LtiaasCredential } from '@app/ltiaas';
 import type { Semaphore } from '../common/semaphore';
 import type { CredentialResolver } from './credentials/credential.resolver';
 import type { ClaimedScore, Completion, Outcome } from './delivery-outcome';
@@ -29,11 +29,15 @@ export interface GroupRunnerDeps {
   sink: CompletionSink;
   /** True once the process is shutting down: rows not yet on the wire go back to the ledger as they were. */
   stopping?: () => boolean;
+  /** Tells a refused serviceKey from a refused account API key (AccountKeyCheck). */
+  accountKey?: { blame(error: unknown): Promise<unknown> };
 }
 
 interface GroupState {
   /** Set when the whole group must stop: its credential is refused, or its line item is gone. */
   abort?: (row: ClaimedScore) => Outcome;
+  /** The abort only holds the group back while it is learned whose key LTIAAS refused. */
+  provisional?: boolean;
 }
 
 /**
@@ -60,7 +64,8 @@ export class DeliveryGroupRunner {
     let lineItemId: string;
     try {
       lineItemId = await this.deps.lineItems.resolve(target, cred);
-    } catch (error) {
+    } catch (thrown) {
+      const error = await this.blame(thrown);
       if (error instanceof LtiaasError && error.kind === 'credential-invalid') this.deps.credentials.forget(triple);
       return this.completeAll(rows, error, { capturedAt });
     }
@@ -95,12 +100,21 @@ export class DeliveryGroupRunner {
           remaining: error instanceof LtiaasError ? error.rateLimitRemaining : undefined,
           sentAt: attemptedAt.getTime(),
         });
-        const outcome = this.failureOutcome(error, row, ctx);
+        if (error instanceof LtiaasCredentialInvalidError && !ctx.state.abort) {
+          // Hold the rest of the group back (unsent, unchanged) while the account key is checked.
+          ctx.state.abort = () => ({ kind: 'released' });
+          ctx.state.provisional = true;
+        }
+        const outcome = this.failureOutcome(await this.blame(error), row, ctx);
         sink.add({ row, outcome, attemptedAt });
       }
     } finally {
       release();
     }
+  }
+
+  private blame(error: unknown): Promise<unknown> {
+    return this.deps.accountKey ? this.deps.accountKey.blame(error) : Promise.resolve(error);
   }
 
   private failureOutcome(
@@ -109,10 +123,11 @@ export class DeliveryGroupRunner {
     ctx: { capturedAt: string | null; lineItemId: string; triple: ContextTriple; target: LineItemTarget; state: GroupState },
   ): Outcome {
     const outcome = outcomeOfFailure(error, { attempt: row.attempts + 1, policy: this.deps.backoff, lineItemId: ctx.lineItemId, capturedAt: ctx.capturedAt });
-    if (outcome.kind === 'credential' && !ctx.state.abort) {
+    if (outcome.kind === 'credential' && (!ctx.state.abort || ctx.state.provisional)) {
       // The key is refused for the whole activity: the rest of the group waits with this row, unsent.
       this.deps.credentials.forget(ctx.triple);
       ctx.state.abort = () => ({ ...outcome, statusCode: undefined, message: `not sent: ${outcome.message}` });
+      ctx.state.provisional = false;
     }
     if (error instanceof LtiaasNotFoundError) {
       if (!ctx.state.abort) {

@@ -8,6 +8,7 @@ import { sendMarginMs, type GradingConfig } from '../grading.config';
 import { OutcomePublisher } from '../outcomes/outcome.publisher';
 import { CompletionBuffer } from './completion.buffer';
 import { CredentialResolver } from './credentials/credential.resolver';
+import { AccountKeyCheck } from './credentials/account-key.check';
 import { DeliveryCompletionRepository } from './delivery-completion.repository';
 import { DeliveryMetrics } from './delivery.metrics';
 import { DeliveryWorker } from './delivery.worker';
@@ -87,6 +88,7 @@ export class DeliveryCoordinator implements OnApplicationBootstrap, OnModuleDest
         backoff,
         sink: this.buffer,
         stopping: () => this.stopping,
+        accountKey: new AccountKeyCheck(ltiaas, clock),
       },
       (platformId) => this.limiter.rateOf(platformId),
       {

@@ -56,6 +56,7 @@ export class DeliveryMetrics {
   instrument(ltiaas: LtiaasPort): LtiaasPort {
     const requests = this.requests;
     return {
+      checkApiKey: () => ltiaas.checkApiKey(),
       listLineItems: (cred, query) => ltiaas.listLineItems(cred, query),
       createLineItem: (cred, input) => ltiaas.createLineItem(cred, input),
       async postScore(cred, lineItemId, score) {

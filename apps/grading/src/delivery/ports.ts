@@ -10,6 +10,8 @@ export const systemClock: Clock = { now: () => Date.now() };
 
 /** The part of LtiaasClient delivery uses; the real client satisfies it as is. */
 export interface LtiaasPort {
+  /** Throws LtiaasCredentialInvalidError when LTIAAS refuses the account API key itself. */
+  checkApiKey(): Promise<void>;
   postScore(cred: LtiaasCredential, lineItemId: string, score: Score): Promise<PostScoreResult>;
   listLineItems(cred: LtiaasCredential, query?: LineItemQuery): Promise<LineItem[]>;
   createLineItem(cred: LtiaasCredential, lineItem: LineItemInput): Promise<LineItem>;

@@ -130,6 +130,14 @@ export class LtiaasClient {
     return { requestId: reply.requestId, rateLimitRemaining: reply.rateLimitRemaining };
   }
 
+  /**
+   * Whether LTIAAS accepts the account API key itself (Bearer, `GET /admin/platforms`):
+   * resolves when it does, throws LtiaasCredentialInvalidError when it refuses it.
+   */
+  async checkApiKey(call?: CallOptions): Promise<void> {
+    await this.exchange('platforms', {}, 'GET', '/admin/platforms', undefined, false, call);
+  }
+
   /** AGS results, read through LTIAAS's `GET …/scores` (there is no `/results` path). */
   async getResults(cred: LtiaasCredential, lineItemId: string, query: ResultQuery = {}, call?: CallOptions): Promise<LtiaasResult[]> {
     const results: LtiaasResult[] = [];

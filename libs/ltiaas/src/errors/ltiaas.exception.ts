@@ -63,7 +63,7 @@ export abstract class LtiaasError extends Error {
   }
 }
 
-export type RetryReason = 'timeout' | 'network' | 'rate-limited' | 'server-error';
+export type RetryReason = 'timeout' | 'network' | 'rate-limited' | 'server-error' | 'api-key-refused';
 
 export class LtiaasRetryableError extends LtiaasError {
   readonly kind = 'retryable';

@@ -5,7 +5,7 @@ import { LineItemResolver, LineItemUnresolvedError, type LineItemStore, type Lin
 const cred = { serviceKey: 'svc' };
 const triple = { platformId: 'p', contextId: 'c', resourceLinkId: 'r' };
 
-class Lms implements LtiaasPort {
+class Lms implements Pick<LtiaasPort, 'listLineItems' | 'createLineItem'> {
   items: LineItem[] = [];
   lists = 0;
   created = 0;

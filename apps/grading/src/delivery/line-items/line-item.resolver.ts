@@ -45,7 +45,7 @@ export class LineItemResolver {
   private readonly memory = new Map<string, { id: Promise<string>; expiresAt: number }>();
 
   constructor(
-    private readonly ltiaas: LtiaasPort,
+    private readonly ltiaas: Pick<LtiaasPort, 'listLineItems' | 'createLineItem'>,
     private readonly store: LineItemStore,
     private readonly launches: LaunchLineItems,
     private readonly clock: Clock,
