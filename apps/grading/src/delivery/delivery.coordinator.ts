@@ -31,6 +31,7 @@ export class DeliveryCoordinator implements OnApplicationBootstrap, OnModuleDest
   private readonly logger = new Logger(DeliveryCoordinator.name);
   readonly limiter: PlatformRateLimiter;
   readonly credentials: CredentialResolver;
+  readonly accountKey: AccountKeyCheck;
   readonly lineItems: LineItemResolver;
   private readonly buffer: CompletionBuffer;
   private readonly worker: DeliveryWorker;
@@ -65,6 +66,7 @@ export class DeliveryCoordinator implements OnApplicationBootstrap, OnModuleDest
       windowMs: 1_000,
     });
     this.credentials = new CredentialResolver(vault, clock, config.CREDENTIAL_CACHE_MS);
+    this.accountKey = new AccountKeyCheck(ltiaas, clock);
     this.lineItems = new LineItemResolver(ltiaas, lineItemStore, { launchLineItemId: async (t) => (await contexts.find(t))?.agsLineItemId ?? null }, clock);
     this.buffer = new CompletionBuffer({
       store: completions,
@@ -88,7 +90,7 @@ export class DeliveryCoordinator implements OnApplicationBootstrap, OnModuleDest
         backoff,
         sink: this.buffer,
         stopping: () => this.stopping,
-        accountKey: new AccountKeyCheck(ltiaas, clock),
+        accountKey: this.accountKey,
       },
       (platformId) => this.limiter.rateOf(platformId),
       {

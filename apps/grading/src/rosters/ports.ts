@@ -18,6 +18,8 @@ export interface RosterCredentials {
   resolve(triple: ContextTriple): Promise<ResolvedCredential>;
   /** Drops a cached key LTIAAS refused, so the next run asks the vault again. */
   forget?(triple: ContextTriple): void;
+  /** A refusal of the account API key itself comes back retryable (AccountKeyCheck). */
+  blame?(error: unknown): Promise<unknown>;
 }
 export const ROSTER_CREDENTIALS = Symbol('ROSTER_CREDENTIALS');
 

@@ -36,7 +36,7 @@ class FakeMembers {
   }
 }
 
-function service(options: { pages: (serviceKey: string, call: number) => MembershipPage[]; keys: Record<string, string | Error> }) {
+function service(options: { pages: (serviceKey: string, call: number) => MembershipPage[]; keys: Record<string, string | Error>; blame?: RosterCredentials['blame'] }) {
   const members = new FakeMembers();
   const published: RosterRefreshedData[] = [];
   const forgotten: string[] = [];
@@ -57,6 +57,7 @@ function service(options: { pages: (serviceKey: string, call: number) => Members
       return { serviceKey: key, capturedAt: null };
     },
     forget: (t) => forgotten.push(t.resourceLinkId),
+    ...(options.blame ? { blame: options.blame } : {}),
   };
   const events: RosterEvents = { refreshed: async (data) => void published.push(data) };
   const config = { ROSTER_UPSERT_BATCH: 3 } as GradingConfig;
@@ -96,6 +97,18 @@ describe('RosterRefreshService', () => {
     });
     expect(await svc.refresh(run, course)).toMatchObject({ outcome: 'refreshed', members: 2 });
     expect(forgotten).toEqual(['newest']);
+  });
+
+  it('fails the course, forgetting no key, when what LTIAAS refuses is the account API key', async () => {
+    const refused = new LtiaasCredentialInvalidError('Invalid API key', { status: 401 });
+    const accountKey = new LtiaasRetryableError('LTIAAS refuses the account API key (LTIAAS_API_KEY), not the serviceKey', 'api-key-refused', undefined, { status: 401 });
+    const { svc, forgotten } = service({
+      keys: { newest: 'k', older: 'k2' },
+      pages: () => [{ fail: refused } as unknown as MembershipPage],
+      blame: async (error) => (error === refused ? accountKey : error),
+    });
+    await expect(svc.refresh(run, course)).rejects.toBe(accountKey);
+    expect(forgotten).toEqual([]);
   });
 
   it('walks again when LTIAAS asks to come back later, and keeps the old roster when a page is refused for good', async () => {

@@ -70,7 +70,8 @@ export class RosterRefreshService {
         const eventPublished = await this.publish(run, result, log);
         log.log('roster refreshed', { resourceLinkId, members: walked.members, active: walked.active, deactivated, pages: walked.pages });
         return { ...result, eventPublished };
-      } catch (error) {
+      } catch (thrown) {
+        const error = this.credentials.blame ? await this.credentials.blame(thrown) : thrown;
         if (error instanceof LtiaasCredentialInvalidError) {
           this.credentials.forget?.(triple);
           refused.push(`${resourceLinkId}: serviceKey refused by LTIAAS (${error.status ?? 'no status'})`);

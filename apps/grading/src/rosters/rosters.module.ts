@@ -27,6 +27,7 @@ function fromDelivery(refs: ModuleRef): { credentials: RosterCredentials; member
     credentials: {
       resolve: (triple: ContextTriple) => coordinator().credentials.resolve(triple),
       forget: (triple: ContextTriple) => coordinator().credentials.forget(triple),
+      blame: (error: unknown) => coordinator().accountKey.blame(error),
     },
     memberships: { iterateMemberships: (cred, query, call) => client().iterateMemberships(cred, query, call) },
   };
