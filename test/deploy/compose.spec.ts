@@ -144,7 +144,7 @@ describe('docker-compose.yml', () => {
   it('seals with the key pair the vault opens: launch and the vault get the two halves of one pair', () => {
     const vault = loadConfig(vaultEnv, appEnv('credential-vault'));
     const launch = loadConfig(launchEnv, appEnv('launch'));
-    expect(launch.VAULT_SEAL_PUBLIC_JWK.kid).toBe(vault.VAULT_SEAL_PRIVATE_JWK.kid);
+    expect(vault.VAULT_SEAL_PRIVATE_JWK.map((k) => k.kid)).toEqual([launch.VAULT_SEAL_PUBLIC_JWK.kid]);
   });
 
   it.each([

@@ -2,14 +2,14 @@ import { z } from 'zod';
 import { authEnv } from '@app/auth';
 import { infrastructureEnv, port, positiveInt } from '@app/config';
 import { masterKeysSchema } from './crypto/master-keys';
-import { sealJwkSchema } from '@app/contracts';
+import { sealPrivateKeysSchema } from '@app/contracts';
 
 export const vaultEnv = infrastructureEnv.extend({
   VAULT_PORT: port(3002),
   /** `id:base64key,...` (32-byte keys); the first encrypts, all decrypt. */
   VAULT_MASTER_KEYS: masterKeysSchema,
-  /** The private P-256 or X25519 JWK that opens serviceKeys sealed by launch. */
-  VAULT_SEAL_PRIVATE_JWK: sealJwkSchema('private'),
+  /** The private P-256 or X25519 JWK that opens serviceKeys sealed by launch; a JSON array of them while the seal pair is rotated. */
+  VAULT_SEAL_PRIVATE_JWK: sealPrivateKeysSchema,
   /** An admin API key from the environment, never stored: exchanged at POST /v1/token for an `admin` token, so the first keys can be created. */
   BOOTSTRAP_ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters'),
   /** `iss` of the access tokens the vault signs, and what every app expects. */

@@ -21,7 +21,7 @@ export class VaultModule {
         TypeOrmModule.forRoot(VAULT_DATABASE(config)),
         MessagingModule.forApp('credential-vault', config),
         HealthModule.forApp({ database: true, kafka: true }),
-        CryptoModule.forRoot({ masterKeys: config.VAULT_MASTER_KEYS, sealPrivateKey: config.VAULT_SEAL_PRIVATE_JWK }),
+        CryptoModule.forRoot({ masterKeys: config.VAULT_MASTER_KEYS, sealPrivateKeys: config.VAULT_SEAL_PRIVATE_JWK }),
         VaultAuthModule.forRoot(config),
         AuditModule,
         CredentialsModule,

@@ -24,31 +24,67 @@ const jwkShape = z.looseObject({ kty: z.enum(['EC', 'OKP']), crv: z.string(), x:
  */
 export function sealJwkSchema(half: 'public' | 'private') {
   return z.string().transform((value, ctx): SealKey => {
-    const fail = (message: string): never => {
-      ctx.addIssue({ code: 'custom', message });
-      return z.NEVER;
-    };
     let parsed: unknown;
     try {
       parsed = JSON.parse(value);
     } catch {
-      return fail('must be a JSON Web Key (JSON)');
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON Web Key (JSON)' });
+      return z.NEVER;
     }
-    const jwk = jwkShape.safeParse(parsed);
-    if (!jwk.success || !isSupported(jwk.data)) return fail(`must be a P-256 (kty EC) or X25519 (kty OKP) ${half} JWK`);
-    if (half === 'public' && jwk.data.d !== undefined) return fail('is a private key; give launch only the public key');
-    if (half === 'private' && !jwk.data.d) return fail('must be the private key (it has no "d")');
-    try {
-      // Only the key's own members: Node refuses a JWK with others (key_ops, ext…).
-      const { kty, crv, x, y, d } = jwk.data;
-      const members: JsonWebKey = { kty, crv, x, ...(y !== undefined ? { y } : {}), ...(half === 'private' ? { d } : {}) };
-      const key = half === 'private' ? createPrivateKey({ key: members, format: 'jwk' }) : createPublicKey({ key: members, format: 'jwk' });
-      const publicKey = half === 'private' ? createPublicKey(key) : key;
-      return { jwk: members, key, kid: thumbprint(publicKey.export({ format: 'jwk' })) };
-    } catch {
-      return fail(`is not a valid ${half} key for its curve`);
-    }
+    return checkedKey(parsed, half, ctx) ?? z.NEVER;
   });
+}
+
+/**
+ * The vault's private seal keys: one JWK, or a JSON array of them while the
+ * seal pair is rotated (the vault opens seals made for any of them, picked by
+ * `kid`; launch seals to one public key at a time).
+ */
+export const sealPrivateKeysSchema = z.string().transform((value, ctx): SealKey[] => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON Web Key, or a JSON array of them' });
+    return z.NEVER;
+  }
+  const list = Array.isArray(parsed) ? parsed : [parsed];
+  if (list.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'must hold at least one key' });
+    return z.NEVER;
+  }
+  const keys: SealKey[] = [];
+  for (const [i, item] of list.entries()) {
+    const key = checkedKey(item, 'private', ctx, list.length > 1 ? `entry ${i + 1}: ` : '');
+    if (!key) return z.NEVER;
+    keys.push(key);
+  }
+  if (new Set(keys.map((k) => k.kid)).size !== keys.length) {
+    ctx.addIssue({ code: 'custom', message: 'holds the same key twice' });
+    return z.NEVER;
+  }
+  return keys;
+});
+
+function checkedKey(parsed: unknown, half: 'public' | 'private', ctx: z.RefinementCtx, where = ''): SealKey | undefined {
+  const fail = (message: string): undefined => {
+    ctx.addIssue({ code: 'custom', message: `${where}${message}` });
+    return undefined;
+  };
+  const jwk = jwkShape.safeParse(parsed);
+  if (!jwk.success || !isSupported(jwk.data)) return fail(`must be a P-256 (kty EC) or X25519 (kty OKP) ${half} JWK`);
+  if (half === 'public' && jwk.data.d !== undefined) return fail('is a private key; give launch only the public key');
+  if (half === 'private' && !jwk.data.d) return fail('must be the private key (it has no "d")');
+  try {
+    // Only the key's own members: Node refuses a JWK with others (key_ops, ext…).
+    const { kty, crv, x, y, d } = jwk.data;
+    const members: JsonWebKey = { kty, crv, x, ...(y !== undefined ? { y } : {}), ...(half === 'private' ? { d } : {}) };
+    const key = half === 'private' ? createPrivateKey({ key: members, format: 'jwk' }) : createPublicKey({ key: members, format: 'jwk' });
+    const publicKey = half === 'private' ? createPublicKey(key) : key;
+    return { jwk: members, key, kid: thumbprint(publicKey.export({ format: 'jwk' })) };
+  } catch {
+    return fail(`is not a valid ${half} key for its curve`);
+  }
 }
 
 function isSupported(jwk: z.infer<typeof jwkShape>): boolean {

@@ -9,8 +9,8 @@ import { type SealKey } from '@app/contracts';
 export interface CryptoOptions {
   /** VAULT_MASTER_KEYS, parsed; the first is active. */
   masterKeys: readonly MasterKey[];
-  /** VAULT_SEAL_PRIVATE_JWK, parsed. */
-  sealPrivateKey: SealKey;
+  /** VAULT_SEAL_PRIVATE_JWK, parsed: one key, or several while the seal pair is rotated. */
+  sealPrivateKeys: SealKey[];
 }
 
 /**
@@ -26,7 +26,7 @@ export class CryptoModule {
       providers: [
         { provide: KEY_PROVIDER, useFactory: () => new LocalKeyring(options.masterKeys) },
         EnvelopeCipher,
-        { provide: SealOpener, useFactory: () => SealOpener.create(options.sealPrivateKey) },
+        { provide: SealOpener, useFactory: () => SealOpener.create(options.sealPrivateKeys) },
       ],
       exports: [KEY_PROVIDER, EnvelopeCipher, SealOpener],
     };

@@ -3,9 +3,9 @@ import { loadConfig } from '@app/config';
 import { z } from 'zod';
 import { sealKeyPair, type SealCurve, type SealKeyPair } from '../../../../test/support/vault-env';
 import { SealError, SealOpener } from './seal-opener';
-import { sealJwkSchema } from '@app/contracts';
+import { sealPrivateKeysSchema } from '@app/contracts';
 
-const schema = z.object({ VAULT_SEAL_PRIVATE_JWK: sealJwkSchema('private') });
+const schema = z.object({ VAULT_SEAL_PRIVATE_JWK: sealPrivateKeysSchema });
 const ctx = { platformId: 'p-1', contextId: 'c-1', resourceLinkId: 'r-1' };
 
 async function seal(publicJwk: JWK, plaintext: string, header: Record<string, unknown>): Promise<string> {
@@ -82,5 +82,31 @@ describe('SealOpener refusals', () => {
   it('wants the private JWK, as JSON, naming the variable', () => {
     expect(() => loadConfig(schema, { VAULT_SEAL_PRIVATE_JWK: JSON.stringify(pair.publicJwk) })).toThrow(/VAULT_SEAL_PRIVATE_JWK: must be the private key/);
     expect(() => loadConfig(schema, { VAULT_SEAL_PRIVATE_JWK: '{' })).toThrow(/VAULT_SEAL_PRIVATE_JWK: must be a JSON Web Key/);
+  });
+});
+
+describe('rotating the seal pair', () => {
+  const thumbprint = async (jwk: JWK) => (await import('jose')).calculateJwkThumbprint(jwk);
+
+  it('opens seals made for either key while both are configured, and names the keys it holds when a seal is for neither', async () => {
+    const [previous, next, stranger] = await Promise.all([sealKeyPair('X25519'), sealKeyPair('P-256'), sealKeyPair('X25519')]);
+    const keys = loadConfig(schema, { VAULT_SEAL_PRIVATE_JWK: JSON.stringify([next.privateJwk, previous.privateJwk]) }).VAULT_SEAL_PRIVATE_JWK;
+    const opener = await SealOpener.create(keys);
+    for (const pair of [previous, next]) {
+      const jwe = await seal(pair.publicJwk, 'svc', { alg: 'ECDH-ES', enc: 'A256GCM', kid: await thumbprint(pair.publicJwk), ctx });
+      await expect(opener.open(jwe)).resolves.toEqual({ plaintext: 'svc', ctx });
+    }
+    const lost = await seal(stranger.publicJwk, 'svc', { alg: 'ECDH-ES', enc: 'A256GCM', kid: await thumbprint(stranger.publicJwk), ctx });
+    await expect(opener.open(lost)).rejects.toThrow(new RegExp(`sealed to another key .*${keys[0].kid}, ${keys[1].kid}`));
+    const unnamed = await seal(next.publicJwk, 'svc', { alg: 'ECDH-ES', enc: 'A256GCM', ctx });
+    await expect(opener.open(unnamed)).rejects.toThrow(SealError);
+  });
+
+  it('refuses an empty list, the same key twice, and a public key in the list, naming the entry', async () => {
+    const pair = await sealKeyPair('X25519');
+    const parse = (value: unknown) => () => loadConfig(schema, { VAULT_SEAL_PRIVATE_JWK: JSON.stringify(value) });
+    expect(parse([])).toThrow(/VAULT_SEAL_PRIVATE_JWK: must hold at least one key/);
+    expect(parse([pair.privateJwk, pair.privateJwk])).toThrow(/holds the same key twice/);
+    expect(parse([pair.privateJwk, pair.publicJwk])).toThrow(/entry 2: must be the private key/);
   });
 });

@@ -23,14 +23,14 @@ type DecryptKey = Awaited<ReturnType<typeof importJWK>>;
  * protected header is the GCM AAD). Nothing else is accepted.
  */
 export class SealOpener {
-  private constructor(
-    private readonly key: DecryptKey,
-    private readonly kid: string,
-  ) {}
+  private constructor(private readonly keys: ReadonlyMap<string, DecryptKey>) {}
 
-  /** Imports the private key once. */
-  static async create(sealKey: SealKey): Promise<SealOpener> {
-    return new SealOpener(await importJWK(sealKey.jwk as JWK, 'ECDH-ES'), sealKey.kid);
+  /** Imports the private keys once: one, or several while the seal pair is rotated. */
+  static async create(sealKeys: SealKey | readonly SealKey[]): Promise<SealOpener> {
+    const list = Array.isArray(sealKeys) ? sealKeys : [sealKeys as SealKey];
+    const keys = new Map<string, DecryptKey>();
+    for (const k of list) keys.set(k.kid, await importJWK(k.jwk as JWK, 'ECDH-ES'));
+    return new SealOpener(keys);
   }
 
   async open(compact: string): Promise<OpenedSeal> {
@@ -40,16 +40,21 @@ export class SealOpener {
     } catch {
       throw new SealError('sealed serviceKey is not a compact JWE with a readable protected header');
     }
-    if (header.kid !== undefined && header.kid !== this.kid) {
-      throw new SealError(`sealed serviceKey was sealed to another key (kid ${String(header.kid)}, this vault holds ${this.kid})`);
-    }
+    const key = this.keyFor(header.kid);
     let opened: Awaited<ReturnType<typeof compactDecrypt>>;
     try {
-      opened = await compactDecrypt(compact, this.key, { keyManagementAlgorithms: ['ECDH-ES'], contentEncryptionAlgorithms: ['A256GCM'] });
+      opened = await compactDecrypt(compact, key, { keyManagementAlgorithms: ['ECDH-ES'], contentEncryptionAlgorithms: ['A256GCM'] });
     } catch (error) {
       throw new SealError(`sealed serviceKey does not open: ${describeJoseError(error)}`);
     }
     return { plaintext: new TextDecoder().decode(opened.plaintext), ctx: contextOf(opened.protectedHeader.ctx) };
+  }
+
+  /** The key a seal names; a seal without a kid can only be meant for a vault with one key. */
+  private keyFor(kid: unknown): DecryptKey {
+    const key = kid === undefined && this.keys.size === 1 ? this.keys.values().next().value : this.keys.get(String(kid));
+    if (!key) throw new SealError(`sealed serviceKey was sealed to another key (kid ${String(kid)}, this vault holds ${[...this.keys.keys()].join(', ')})`);
+    return key;
   }
 }
 
