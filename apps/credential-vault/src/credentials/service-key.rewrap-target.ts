@@ -3,8 +3,8 @@ import { contextKey, type ContextTriple } from '@app/contracts';
 import { rowsOf } from '@app/database';
 import { AuditLog } from '../audit/audit.log';
 import type { EnvelopeCipher } from '../crypto/envelope-cipher';
-import type { RewrapBatch, RewrapTarget } from '../crypto/rewrap-target';
-import { SecretIntegrityError, UnknownMasterKeyError, type SealedSecret } from '../crypto/sealed-secret';
+import { rewrapOrReason, type RewrapBatch, type RewrapTarget } from '../crypto/rewrap-target';
+import type { SealedSecret } from '../crypto/sealed-secret';
 import { serviceKeyAad } from './service-key.aad';
 
 interface Row {
@@ -53,16 +53,12 @@ export class ServiceKeyRewrapTarget implements RewrapTarget {
       for (const row of rows) {
         const triple: ContextTriple = { platformId: row.platform_id, contextId: row.context_id, resourceLinkId: row.resource_link_id };
         const sealed: SealedSecret = { v: row.secret_format as 1, keyId: row.master_key_id, wrappedKey: row.wrapped_data_key, ciphertext: row.ciphertext };
-        let rewrapped: SealedSecret;
-        try {
-          rewrapped = await cipher.rewrap(sealed, serviceKeyAad(triple));
-        } catch (error) {
-          if (error instanceof SecretIntegrityError || error instanceof UnknownMasterKeyError) {
-            batch.failed.push({ id: contextKey(triple), reason: error.message });
-            continue;
-          }
-          throw error;
+        const result = await rewrapOrReason(cipher, sealed, serviceKeyAad(triple));
+        if ('reason' in result) {
+          batch.failed.push({ id: contextKey(triple), reason: result.reason });
+          continue;
         }
+        const { rewrapped } = result;
         const updated = rowsOf(await manager.query(
           `UPDATE "vault"."service_keys" SET "master_key_id" = $4, "wrapped_data_key" = $5, "version" = "version" + 1, "updated_at" = now()
             WHERE "platform_id" = $1 AND "context_id" = $2 AND "resource_link_id" = $3 AND "version" = $6 AND "master_key_id" = $7

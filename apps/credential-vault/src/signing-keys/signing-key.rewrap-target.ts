@@ -2,8 +2,8 @@ import type { DataSource } from 'typeorm';
 import { rowsOf } from '@app/database';
 import { AuditLog } from '../audit/audit.log';
 import type { EnvelopeCipher } from '../crypto/envelope-cipher';
-import type { RewrapBatch, RewrapTarget } from '../crypto/rewrap-target';
-import { SecretIntegrityError, UnknownMasterKeyError, type SealedSecret } from '../crypto/sealed-secret';
+import { rewrapOrReason, type RewrapBatch, type RewrapTarget } from '../crypto/rewrap-target';
+import type { SealedSecret } from '../crypto/sealed-secret';
 import { privateKeyAad } from './signing-key.aad';
 
 /**
@@ -41,16 +41,12 @@ export class SigningKeyRewrapTarget implements RewrapTarget {
       );
       const batch: RewrapBatch = { rewrapped: 0, failed: [] };
       for (const row of rows) {
-        let rewrapped: SealedSecret;
-        try {
-          rewrapped = await cipher.rewrap(row.private_key, privateKeyAad(row.kid));
-        } catch (error) {
-          if (error instanceof SecretIntegrityError || error instanceof UnknownMasterKeyError) {
-            batch.failed.push({ id: row.kid, reason: error.message });
-            continue;
-          }
-          throw error;
+        const result = await rewrapOrReason(cipher, row.private_key, privateKeyAad(row.kid));
+        if ('reason' in result) {
+          batch.failed.push({ id: row.kid, reason: result.reason });
+          continue;
         }
+        const { rewrapped } = result;
         const updated = rowsOf(await manager.query(
           `UPDATE "vault"."signing_keys" SET "private_key" = $2 WHERE "kid" = $1 AND "private_key" = $3 RETURNING 1`,
           [row.kid, JSON.stringify(rewrapped), JSON.stringify(row.private_key)],
