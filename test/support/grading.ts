@@ -12,7 +12,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Producer } from 'kafkajs';
 import { z } from 'zod';
 import { loadConfig } from '@app/config';
-import { contextKey, envelope, LAUNCH_CAPTURED_V1, SCORE_READY_V1, TOPICS, type ContextTriple, type LaunchCapturedData, type ScoreReadyData, sealJwkSchema } from '@app/contracts';
+import { contextKey, envelope, LAUNCH_CAPTURED_V1, SCORE_READY_V1, TOPICS, type ContextTriple, type LaunchCapturedData, type ScoreReadyData, sealPublicJwkSchema } from '@app/contracts';
 import { ServiceKeySealer } from '../../apps/launch/src/sealing/service-key.sealer';
 import type { EmulatorHandle } from './emulator';
 import { vaultSecretsEnv } from './vault-env';
@@ -110,7 +110,7 @@ export class Launcher {
     private readonly topicPrefix: string,
     sealPublicJwk: string,
   ) {
-    const { VAULT_SEAL_PUBLIC_JWK } = loadConfig(z.object({ VAULT_SEAL_PUBLIC_JWK: sealJwkSchema('public') }), { VAULT_SEAL_PUBLIC_JWK: sealPublicJwk });
+    const { VAULT_SEAL_PUBLIC_JWK } = loadConfig(z.object({ VAULT_SEAL_PUBLIC_JWK: sealPublicJwkSchema }), { VAULT_SEAL_PUBLIC_JWK: sealPublicJwk });
     this.sealer = new ServiceKeySealer(VAULT_SEAL_PUBLIC_JWK);
   }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { httpUrl, infrastructureEnv, port, positiveInt } from '@app/config';
-import { sealJwkSchema } from '@app/contracts';
+import { sealPublicJwkSchema } from '@app/contracts';
 
 export const launchEnv = infrastructureEnv.extend({
   LAUNCH_PORT: port(3001),
@@ -8,7 +8,7 @@ export const launchEnv = infrastructureEnv.extend({
   LTIAAS_URL: httpUrl,
   LTIAAS_API_KEY: z.string().min(1),
   /** The vault's public seal key (JWK JSON); serviceKeys are encrypted to it before they leave. */
-  VAULT_SEAL_PUBLIC_JWK: sealJwkSchema('public'),
+  VAULT_SEAL_PUBLIC_JWK: sealPublicJwkSchema,
   /** Where the user goes after capture, with `?ltik=`; default: the built-in landing page at /app. */
   TOOL_APP_URL: httpUrl.optional(),
   /** How long a launch waits for Kafka before its event goes to the outbox instead. */

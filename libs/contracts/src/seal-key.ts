@@ -17,38 +17,21 @@ export interface SealKey {
 
 const jwkShape = z.looseObject({ kty: z.enum(['EC', 'OKP']), crv: z.string(), x: z.string(), y: z.string().optional(), d: z.string().optional() });
 
-/**
- * A seal key JWK given as JSON in the environment. `public` refuses a
- * private key (it belongs to the vault alone); `private` requires one.
- * Messages never echo the key.
- */
-export function sealJwkSchema(half: 'public' | 'private') {
-  return z.string().transform((value, ctx): SealKey => {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON Web Key (JSON)' });
-      return z.NEVER;
-    }
-    return checkedKey(parsed, half, ctx) ?? z.NEVER;
-  });
-}
+/** `VAULT_SEAL_PUBLIC_JWK`: the public half, as JSON; a private key is refused (it belongs to the vault alone). Messages never echo the key. */
+export const sealPublicJwkSchema = z.string().transform((value, ctx): SealKey => {
+  const parsed = parseJson(value, ctx, 'must be a JSON Web Key (JSON)');
+  return (parsed.ok && checkedKey(parsed.value, 'public', ctx)) || z.NEVER;
+});
 
 /**
- * The vault's private seal keys: one JWK, or a JSON array of them while the
- * seal pair is rotated (the vault opens seals made for any of them, picked by
- * `kid`; launch seals to one public key at a time).
+ * `VAULT_SEAL_PRIVATE_JWK`: the vault's private seal key as JSON, or a JSON
+ * array of them while the seal pair is rotated (the vault opens seals made
+ * for any of them, picked by `kid`; launch seals to one public key at a time).
  */
 export const sealPrivateKeysSchema = z.string().transform((value, ctx): SealKey[] => {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be a JSON Web Key, or a JSON array of them' });
-    return z.NEVER;
-  }
-  const list = Array.isArray(parsed) ? parsed : [parsed];
+  const parsed = parseJson(value, ctx, 'must be a JSON Web Key, or a JSON array of them');
+  if (!parsed.ok) return z.NEVER;
+  const list: unknown[] = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
   if (list.length === 0) {
     ctx.addIssue({ code: 'custom', message: 'must hold at least one key' });
     return z.NEVER;
@@ -65,6 +48,15 @@ export const sealPrivateKeysSchema = z.string().transform((value, ctx): SealKey[
   }
   return keys;
 });
+
+function parseJson(value: string, ctx: z.RefinementCtx, message: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(value) };
+  } catch {
+    ctx.addIssue({ code: 'custom', message });
+    return { ok: false };
+  }
+}
 
 function checkedKey(parsed: unknown, half: 'public' | 'private', ctx: z.RefinementCtx, where = ''): SealKey | undefined {
   const fail = (message: string): undefined => {

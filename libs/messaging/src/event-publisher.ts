@@ -74,7 +74,7 @@ const MAX_SEND_BYTES = 512 * 1024;
 type Message = { key: string; value: string; headers?: IHeaders };
 
 /** Consecutive runs of messages of about `maxBytes` at most (a larger message goes alone). */
-export function chunksOf(messages: Message[], maxBytes: number): Message[][] {
+function chunksOf(messages: Message[], maxBytes: number): Message[][] {
   const chunks: Message[][] = [];
   let chunk: Message[] = [];
   let bytes = 0;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CompactEncrypt, importJWK } from 'jose';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@app/config';
-import { envelope, LAUNCH_CAPTURED_V1, type ContextTriple, type LaunchCapturedData, type LaunchCapturedEvent, sealJwkSchema } from '@app/contracts';
+import { envelope, LAUNCH_CAPTURED_V1, type ContextTriple, type LaunchCapturedData, type LaunchCapturedEvent, sealPrivateKeysSchema } from '@app/contracts';
 import { z } from 'zod';
 import { sealKeyPair, type SealKeyPair } from '../../../../test/support/vault-env';
 import type { AuditEntry, AuditLog } from '../audit/audit.log';
@@ -25,7 +25,7 @@ describe('LaunchCaptureService', () => {
 
   beforeAll(async () => {
     pair = await sealKeyPair('P-256');
-    opener = await SealOpener.create(loadConfig(z.object({ K: sealJwkSchema('private') }), { K: JSON.stringify(pair.privateJwk) }).K);
+    opener = await SealOpener.create(loadConfig(z.object({ K: sealPrivateKeysSchema }), { K: JSON.stringify(pair.privateJwk) }).K);
   });
 
   const seal = async (ctx: ContextTriple, key: string) =>

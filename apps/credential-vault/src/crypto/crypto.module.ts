@@ -1,10 +1,10 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { SealKey } from '@app/contracts';
 import { EnvelopeCipher } from './envelope-cipher';
 import { KEY_PROVIDER } from './key-provider';
 import { LocalKeyring } from './local-keyring';
 import type { MasterKey } from './master-keys';
 import { SealOpener } from './seal-opener';
-import { type SealKey } from '@app/contracts';
 
 export interface CryptoOptions {
   /** VAULT_MASTER_KEYS, parsed; the first is active. */

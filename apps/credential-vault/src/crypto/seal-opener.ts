@@ -1,5 +1,5 @@
 import { compactDecrypt, decodeProtectedHeader, importJWK, type CompactJWEHeaderParameters, type JWK } from 'jose';
-import { type ContextTriple, type SealKey } from '@app/contracts';
+import type { ContextTriple, SealKey } from '@app/contracts';
 
 /** Why a sealed serviceKey was refused; the message is safe to log and dead-letter. */
 export class SealError extends Error {
@@ -26,10 +26,9 @@ export class SealOpener {
   private constructor(private readonly keys: ReadonlyMap<string, DecryptKey>) {}
 
   /** Imports the private keys once: one, or several while the seal pair is rotated. */
-  static async create(sealKeys: SealKey | readonly SealKey[]): Promise<SealOpener> {
-    const list = Array.isArray(sealKeys) ? sealKeys : [sealKeys as SealKey];
+  static async create(sealKeys: readonly SealKey[]): Promise<SealOpener> {
     const keys = new Map<string, DecryptKey>();
-    for (const k of list) keys.set(k.kid, await importJWK(k.jwk as JWK, 'ECDH-ES'));
+    for (const k of sealKeys) keys.set(k.kid, await importJWK(k.jwk as JWK, 'ECDH-ES'));
     return new SealOpener(keys);
   }
 

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { loadConfig } from '@app/config';
-import { LAUNCH_CAPTURED_V1, launchCapturedEvent, type LaunchCapturedEvent, sealJwkSchema } from '@app/contracts';
+import { LAUNCH_CAPTURED_V1, launchCapturedEvent, type LaunchCapturedEvent, sealPublicJwkSchema } from '@app/contracts';
 import { DomainError } from '@app/http';
 import type { IdToken } from '@app/ltiaas';
 import { z } from 'zod';
@@ -20,7 +20,7 @@ const idToken: IdToken = {
 
 function setup(options: { token?: IdToken | Error; publish?: () => Promise<'kafka' | 'outbox'>; toolAppUrl?: string } = {}) {
   const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
-  const recipient = loadConfig(z.object({ K: sealJwkSchema('public') }), { K: JSON.stringify(jwk) }).K;
+  const recipient = loadConfig(z.object({ K: sealPublicJwkSchema }), { K: JSON.stringify(jwk) }).K;
   const published: LaunchCapturedEvent[] = [];
   const idTokens: IdTokenSource = {
     fetch: jest.fn(async () => {

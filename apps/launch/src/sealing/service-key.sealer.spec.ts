@@ -3,9 +3,9 @@ import { loadConfig } from '@app/config';
 import { z } from 'zod';
 import { sealKeyPair, type SealCurve, type SealKeyPair } from '../../../../test/support/vault-env';
 import { ServiceKeySealer } from './service-key.sealer';
-import { sealJwkSchema } from '@app/contracts';
+import { sealPublicJwkSchema } from '@app/contracts';
 
-const schema = z.object({ VAULT_SEAL_PUBLIC_JWK: sealJwkSchema('public') });
+const schema = z.object({ VAULT_SEAL_PUBLIC_JWK: sealPublicJwkSchema });
 const ctx = { platformId: 'https://lms.example.edu', contextId: 'course "42"', resourceLinkId: 'quiz-1' };
 
 async function joseOpen(pair: SealKeyPair, jwe: string) {
