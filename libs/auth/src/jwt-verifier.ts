@@ -65,7 +65,7 @@ export class JwtVerifier {
     const cached = this.verified.get(token);
     if (cached && this.keys.has(cached.principal.keyId)) {
       this.checkTimes(cached.exp, cached.nbf);
-      return this.notRevoked(cached.principal);
+      return this.options.revocation ? this.notRevoked(cached.principal, this.options.revocation) : cached.principal;
     }
     if (cached) this.verified.delete(token);
 
@@ -90,11 +90,11 @@ export class JwtVerifier {
     }
     const principal = this.principalFrom(payload, kid);
     this.remember(token, { principal, exp: payload.exp!, nbf: payload.nbf });
-    return this.notRevoked(principal);
+    return this.options.revocation ? this.notRevoked(principal, this.options.revocation) : principal;
   }
 
-  private async notRevoked(principal: AuthPrincipal): Promise<AuthPrincipal> {
-    if (this.options.revocation && (await this.options.revocation.revoked(principal))) throw new TokenRejectedError('token_revoked');
+  private async notRevoked(principal: AuthPrincipal, revocation: RevocationCheck): Promise<AuthPrincipal> {
+    if (await revocation.revoked(principal)) throw new TokenRejectedError('token_revoked');
     return principal;
   }
 
