@@ -5,8 +5,13 @@ export { RemoteJwksSource, StaticJwksSource, type JwksSource } from './jwks/jwks
 export { SigningKeyStore, type SigningKeyStoreOptions, type VerificationKey } from './jwks/signing-key-store';
 export { JwtAuthGuard } from './jwt-auth.guard';
 export { JwtVerifier, type JwtVerifierOptions, type RevocationCheck } from './jwt-verifier';
+export { MAX_PLATFORMS, parsePlatformsClaim, platformIdSchema, platformsSchema } from './platforms';
 export { Principal, principalOf, PRINCIPAL_PROPERTY, type AuthPrincipal } from './principal';
 export { formatScopeClaim, isScope, parseScopeClaim, SCOPES, type Scope } from './scopes';
+export { BOOTSTRAP_SUBJECT, RevocationList, type RevocationListOptions, type RevocationListStatus, type RevocationListTokens } from './revocation-list';
 export { REQUIRED_SCOPES, Scopes } from './scopes.decorator';
 export { SigningKeysUnavailableError, TOKEN_REJECTIONS, TokenRejectedError, type TokenRejection } from './token-rejection';
 export { TokenExchangeError, TokenSource, type TokenSourceOptions } from './token-source';
+export { LAUNCH_SIGNATURE_TYPE, launchClaimsOf, LaunchSignatureVerifier, LaunchSigner, type LaunchClaims, type LaunchSignatureCheck } from './launch-signature/launch-signature';
+export { LaunchSignatureModule } from './launch-signature/launch-signature.module';
+export { launchSigningPrivateJwkSchema, launchSigningPublicJwksSchema, type LaunchSigningAlgorithm, type LaunchSigningKey } from './launch-signature/launch-signing-keys';

@@ -66,6 +66,15 @@ describe('JwtVerifier', () => {
     expect(Object.isFrozen(principal)).toBe(true);
   });
 
+  it('maps the platforms claim: absent is unrestricted, a list limits, anything else is refused', async () => {
+    expect((await verifier.verify(await sign())).platforms).toBeUndefined();
+    const scoped = await verifier.verify(await sign({ platforms: ['https://lms.example'] }));
+    expect(scoped.platforms).toEqual(['https://lms.example']);
+    expect(Object.isFrozen(scoped.platforms)).toBe(true);
+    await expect(rejection(sign({ platforms: 'https://lms.example' }))).resolves.toMatch(/platforms/);
+    await expect(rejection(sign({ platforms: [1] }))).resolves.toMatch(/platforms/);
+  });
+
   it('names the check that failed', async () => {
     const iat = Math.floor(now / 1000);
     await expect(rejection(sign({ aud: 'someone-else' }))).resolves.toBe('audience mismatch');
@@ -153,6 +162,32 @@ describe('JwtVerifier', () => {
   it('never imports symmetric or private keys from a key set', async () => {
     source.jwks = { keys: [{ kty: 'oct', k: 'c2VjcmV0', kid: 'k1', alg: 'HS256' }] };
     await expect(rejection(sign())).resolves.toBe('unknown signing key');
+  });
+
+  it('reads the platforms claim into the principal, absent as unrestricted, and refuses a malformed one', async () => {
+    await expect(verifier.verify(await sign())).resolves.toMatchObject({ platforms: undefined });
+    const scoped = await verifier.verify(await sign({ platforms: ['canvas-a', 'moodle-b', 'canvas-a'] }));
+    expect(scoped.platforms).toEqual(['canvas-a', 'moodle-b']);
+    expect(Object.isFrozen(scoped.platforms)).toBe(true);
+    for (const bad of [[], 'canvas-a', [''], ['ok', 42], ['tab\there'], null]) {
+      await expect(rejection(sign({ platforms: bad }))).resolves.toBe('token claims invalid: platforms');
+    }
+  });
+
+  it('asks a revocation check on every verification, remembered tokens included, and refuses what it names', async () => {
+    const revokedIds = new Set<string>();
+    const clock = () => now;
+    const checked = new JwtVerifier(new SigningKeyStore(source, { algorithms: ['ES256'], now: clock }), {
+      issuer: ISS,
+      audience: AUD,
+      now: clock,
+      revocation: { revoked: (principal) => principal.apiKeyId !== undefined && revokedIds.has(principal.apiKeyId) },
+    });
+    const token = await sign({ akid: 'key-1' });
+    await expect(checked.verify(token)).resolves.toMatchObject({ apiKeyId: 'key-1' });
+    revokedIds.add('key-1');
+    await expect(checked.verify(token)).rejects.toThrow('token revoked');
+    await expect(checked.verify(await sign({ akid: 'key-2' }))).resolves.toMatchObject({ apiKeyId: 'key-2' });
   });
 
   it('refuses to be configured without an asymmetric algorithm', () => {

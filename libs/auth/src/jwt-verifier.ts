@@ -2,6 +2,7 @@ import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose'
 import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE } from './access-token';
 import type { SigningKeyStore } from './jwks/signing-key-store';
 import type { AuthPrincipal } from './principal';
+import { parsePlatformsClaim } from './platforms';
 import { parseScopeClaim } from './scopes';
 import { TokenRejectedError } from './token-rejection';
 
@@ -18,9 +19,13 @@ export interface JwtVerifierOptions {
   now?: () => number;
 }
 
-/** Whether a verified token's API key has been revoked since it was issued. */
+/**
+ * Whether a verified token's API key has been revoked since it was issued.
+ * A check that answers from memory returns a plain boolean, so the hot path
+ * of a remembered token stays free of an extra promise.
+ */
 export interface RevocationCheck {
-  revoked(principal: AuthPrincipal): Promise<boolean>;
+  revoked(principal: AuthPrincipal): boolean | Promise<boolean>;
 }
 
 interface CachedVerification {
@@ -93,9 +98,16 @@ export class JwtVerifier {
     return this.options.revocation ? this.notRevoked(principal, this.options.revocation) : principal;
   }
 
-  private async notRevoked(principal: AuthPrincipal, revocation: RevocationCheck): Promise<AuthPrincipal> {
-    if (await revocation.revoked(principal)) throw new TokenRejectedError('token_revoked');
-    return principal;
+  private notRevoked(principal: AuthPrincipal, revocation: RevocationCheck): AuthPrincipal | Promise<AuthPrincipal> {
+    const revoked = revocation.revoked(principal);
+    if (typeof revoked === 'boolean') {
+      if (revoked) throw new TokenRejectedError('token_revoked');
+      return principal;
+    }
+    return revoked.then((yes) => {
+      if (yes) throw new TokenRejectedError('token_revoked');
+      return principal;
+    });
   }
 
   private readHeader(token: string): { alg: string; kid: string } {
@@ -115,6 +127,9 @@ export class JwtVerifier {
     const { sub, exp, iat, jti, scope, akid } = payload;
     if (typeof sub !== 'string' || sub === '' || typeof exp !== 'number' || typeof iat !== 'number') throw new TokenRejectedError('claims_invalid');
     if (scope !== undefined && typeof scope !== 'string') throw new TokenRejectedError('claims_invalid', 'scope');
+    // A malformed list is refused rather than read as "unrestricted": the claim only ever narrows a key's reach.
+    const platforms = parsePlatformsClaim(payload.platforms);
+    if (platforms === 'malformed') throw new TokenRejectedError('claims_invalid', 'platforms');
     return Object.freeze({
       handle: sub,
       scopes: Object.freeze(parseScopeClaim(scope)),
@@ -123,6 +138,7 @@ export class JwtVerifier {
       tokenId: typeof jti === 'string' ? jti : undefined,
       keyId: kid,
       apiKeyId: typeof akid === 'string' ? akid : undefined,
+      platforms: platforms ? Object.freeze(platforms) : undefined,
     });
   }
 

@@ -13,6 +13,11 @@ export interface AuthPrincipal {
   readonly keyId: string;
   /** The id of the API key the token was exchanged for (`akid`); absent for the bootstrap key. */
   readonly apiKeyId: string | undefined;
+  /**
+   * The platforms the key is limited to (the `platforms` claim); undefined
+   * when the key is unrestricted. The app that owns the data enforces it.
+   */
+  readonly platforms: readonly string[] | undefined;
 }
 
 /** Where JwtAuthGuard leaves the principal on the request. */

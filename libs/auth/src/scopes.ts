@@ -2,8 +2,10 @@
  * The fixed list of scopes an API key (and so a token) may carry. Scopes are
  * not hierarchical: `admin` manages keys and jobs but does not imply
  * `scores:write` or `credentials:resolve`; a key that needs both holds both.
+ * `revocations:read` lets an app that verifies tokens on its own (grading)
+ * poll the list of revoked API keys.
  */
-export const SCOPES = ['scores:write', 'scores:read', 'credentials:resolve', 'admin'] as const;
+export const SCOPES = ['scores:write', 'scores:read', 'credentials:resolve', 'revocations:read', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export function isScope(value: string): value is Scope {

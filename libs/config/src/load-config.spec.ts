@@ -15,6 +15,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig(z.object({ X_PORT: port(1) }), { X_PORT: 'abc' })).toThrow(/^Invalid configuration: X_PORT:/);
   });
 
+  it('keeps /docs off and the migration login unset unless given, and checks both', () => {
+    const defaults = loadConfig(infrastructureEnv, {});
+    expect(defaults.DOCS_ENABLED).toBe(false);
+    expect(defaults.MIGRATIONS_URL).toBeUndefined();
+    expect(loadConfig(infrastructureEnv, { DOCS_ENABLED: 'true', MIGRATIONS_URL: 'postgres://lti_migrator@db/lti' })).toMatchObject({ DOCS_ENABLED: true, MIGRATIONS_URL: 'postgres://lti_migrator@db/lti' });
+    expect(() => loadConfig(infrastructureEnv, { DOCS_ENABLED: 'yes' })).toThrow(/^Invalid configuration: DOCS_ENABLED:/);
+    expect(() => loadConfig(infrastructureEnv, { MIGRATIONS_URL: 'mysql://db' })).toThrow(/^Invalid configuration: MIGRATIONS_URL: must be a postgres:\/\/ URL/);
+  });
+
   it('rejects a required variable that is missing', () => {
     expect(() => loadConfig(z.object({ SECRET: z.string().min(1) }), {})).toThrow(/SECRET/);
   });

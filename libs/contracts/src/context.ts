@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { identifier } from './text';
 
-const id = (name: string) => z.string({ error: `${name} is required` }).min(1, `${name} must not be empty`).max(1000);
+/** LTI 1.3 caps context, resource link and user ids at 255 ASCII characters; 255 UTF-8 bytes keeps that and fits every index. */
+const id = (name: string) => identifier(name, 255);
 
 /** The launch context triple that scopes a serviceKey, a ledger row and a Kafka key. */
 export const contextTriple = z.object({

@@ -1,18 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { identifier } from './text';
 
 /** CloudEvents 1.0 structured JSON envelope (https://github.com/cloudevents/spec). */
 export function cloudEvent<TType extends string, TData extends z.ZodType>(type: TType, data: TData) {
   return z.object({
     specversion: z.literal('1.0'),
-    id: z.string().min(1).max(200),
-    source: z.string().min(1).max(500),
+    id: identifier('id', 200),
+    source: identifier('source', 500),
     type: z.literal(type),
     time: z.iso.datetime({ offset: true }),
     datacontenttype: z.literal('application/json').optional(),
-    subject: z.string().max(500).optional(),
+    subject: identifier('subject', 500).optional(),
     /** Extension attribute: carries the HTTP request id into Kafka and back. */
-    correlationid: z.string().max(200).optional(),
+    correlationid: identifier('correlationid', 200).optional(),
+    /** Extension attribute: the handle of the API key that submitted the event over HTTP (absent on events published to Kafka directly). */
+    submittedby: identifier('submittedby', 200).optional(),
     data,
   });
 }
@@ -22,6 +25,7 @@ export interface EnvelopeOptions {
   time?: string;
   correlationId?: string;
   subject?: string;
+  submittedBy?: string;
 }
 
 export interface CloudEvent<TType extends string, TData> {
@@ -33,6 +37,7 @@ export interface CloudEvent<TType extends string, TData> {
   datacontenttype?: 'application/json';
   subject?: string;
   correlationid?: string;
+  submittedby?: string;
   data: TData;
 }
 
@@ -46,6 +51,7 @@ export function envelope<TType extends string, TData>(type: TType, source: strin
     datacontenttype: 'application/json',
     ...(options.subject ? { subject: options.subject } : {}),
     ...(options.correlationId ? { correlationid: options.correlationId } : {}),
+    ...(options.submittedBy ? { submittedby: options.submittedBy } : {}),
     data,
   };
 }

@@ -6,5 +6,8 @@ export * from './events/score-delivered.v1';
 export * from './events/score-ready.v1';
 export * from './json-schemas';
 export * from './seal-key';
+export * from './sources';
+export * from './text';
 export * from './timestamp';
 export * from './topics';
+export * from './jwk-config';

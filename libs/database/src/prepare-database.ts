@@ -9,6 +9,8 @@ export interface AppDatabaseOptions {
   entities: MixedList<Function>;
   migrations: MixedList<Function>;
   poolSize?: number;
+  /** PostgreSQL `application_name` of every connection: the app's name, so pg_stat_activity and the server log tell the apps apart. */
+  applicationName: string;
 }
 
 /** TypeORM options for one app: its own schema and migrations table, never synchronize. */
@@ -23,6 +25,9 @@ export function dataSourceOptions(options: AppDatabaseOptions): DataSourceOption
     migrationsTransactionMode: 'each',
     synchronize: false,
     migrationsRun: false,
+    // Extensions are the migrations' business: a runtime role may not create them.
+    installExtensions: false,
+    applicationName: options.applicationName,
     logging: ['error'],
     extra: {
       max: options.poolSize ?? 10,
@@ -39,7 +44,7 @@ export function dataSourceOptions(options: AppDatabaseOptions): DataSourceOption
  * not race. Safe to call on every boot.
  */
 export async function prepareDatabase(options: AppDatabaseOptions): Promise<string[]> {
-  await createDatabaseIfMissing(options.url);
+  await createDatabaseIfMissing(options.url, options.applicationName);
   const dataSource = new DataSource(dataSourceOptions({ ...options, poolSize: 2 }));
   await dataSource.initialize();
   const lockKey = advisoryLockKey(`migrations:${options.schema}`);
@@ -47,7 +52,10 @@ export async function prepareDatabase(options: AppDatabaseOptions): Promise<stri
   try {
     await runner.connect();
     await runner.query('SELECT pg_advisory_lock($1)', [lockKey]);
-    await runner.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
+    // Asked first: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema is
+    // there, and the migration role owns its schemas without that right (see database-roles.ts).
+    const [{ present }] = await runner.query('SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS present', [options.schema]);
+    if (!present) await runner.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     return applied.map((m) => m.name);
   } finally {
@@ -57,12 +65,12 @@ export async function prepareDatabase(options: AppDatabaseOptions): Promise<stri
   }
 }
 
-export async function createDatabaseIfMissing(url: string): Promise<void> {
+export async function createDatabaseIfMissing(url: string, applicationName = 'lti-migrations'): Promise<void> {
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.slice(1));
   const admin = new URL(url);
   admin.pathname = '/postgres';
-  const client = new Client({ connectionString: admin.toString() });
+  const client = new Client({ connectionString: admin.toString(), application_name: applicationName });
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);

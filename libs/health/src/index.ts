@@ -1,1 +1,3 @@
 export * from './health.module';
+export * from './probe-state.log';
+export * from './failure-log';

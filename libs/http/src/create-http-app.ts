@@ -6,10 +6,14 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { HttpMetrics, requestIdOf } from '@app/observability';
 import { HttpErrorFilter } from './http-error.filter';
+import { completeDocument } from './openapi-document';
+import { applySecurityHeaders } from './security-headers';
 
 export interface HttpAppOptions {
   name: string;
   swagger?: { title: string; description?: string; bearerAuth?: boolean };
+  /** Serves `swagger` at /docs (DOCS_ENABLED); off by default, so a deployment maps its API for no stranger. */
+  docsEnabled?: boolean;
   bodyLimitBytes?: number;
   /** Proxies in front of the app whose X-Forwarded-For is believed (0: none). */
   trustProxyHops?: number;
@@ -19,8 +23,9 @@ export interface HttpAppOptions {
 
 /**
  * One way to build every app: Fastify (about twice Express's throughput),
- * redacting JSON logs, one error shape, OpenAPI at /docs, HTTP metrics, and
- * shutdown hooks so SIGTERM drains consumers and pools.
+ * redacting JSON logs, one error shape, security headers on every answer,
+ * OpenAPI at /docs when enabled, HTTP metrics, and shutdown hooks so SIGTERM
+ * drains consumers and pools.
  */
 export async function createHttpApp(module: Type<unknown> | DynamicModule, options: HttpAppOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
@@ -38,14 +43,15 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, optio
   });
   if (options.pinoLogger !== false) app.useLogger(app.get(Logger));
   app.useGlobalFilters(new HttpErrorFilter());
+  await applySecurityHeaders(app);
   // process.exit(0) once every hook ran: a clean SIGTERM ends with status 0 (and pino flushes on 'exit').
   app.enableShutdownHooks([], { useProcessExit: true });
   recordHttpMetrics(app);
-  if (options.swagger) {
+  if (options.swagger && options.docsEnabled) {
     let builder = new DocumentBuilder().setTitle(options.swagger.title).setVersion('1');
     if (options.swagger.description) builder = builder.setDescription(options.swagger.description);
     if (options.swagger.bearerAuth) builder = builder.addBearerAuth();
-    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, builder.build()), { jsonDocumentUrl: 'docs/openapi.json' });
+    SwaggerModule.setup('docs', app, () => completeDocument(SwaggerModule.createDocument(app, builder.build())), { jsonDocumentUrl: 'docs/openapi.json' });
   }
   return app;
 }

@@ -17,8 +17,12 @@ export class ZodValidationPipe<T extends z.ZodType> implements PipeTransform<unk
   }
 }
 
-/** A zod schema as an OpenAPI schema object, for @ApiBody / @ApiResponse. */
-export function apiSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }) as Record<string, unknown>;
+/**
+ * A zod schema as an OpenAPI 3.0 schema object, for @ApiBody (io 'input', the
+ * default) and @ApiResponse (io 'output'). The 3.0 target matters: JSON Schema's
+ * numeric `exclusiveMinimum` and `type: 'null'` are not valid there.
+ */
+export function apiSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
+  const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { unrepresentable: 'any', io, target: 'openapi-3.0' }) as Record<string, unknown>;
   return json;
 }

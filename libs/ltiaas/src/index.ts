@@ -58,6 +58,7 @@ export {
   type LineItemInput,
   type LtiaasResult,
   type Member,
+  type MemberStatus,
   type MembershipContext,
   type MembershipPage,
   type Score,

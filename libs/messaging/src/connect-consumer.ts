@@ -7,19 +7,29 @@ import type { Topic } from '@app/contracts';
 import { METRICS_REGISTRY } from '@app/observability';
 import { EventPublisher } from './event-publisher';
 import { KafkaBatchServer } from './kafka-batch.server';
+import { KafkaRefusals } from './kafka-refusal';
 import { KAFKA_LOGGER, KAFKA_SETTINGS } from './messaging.module';
 
 /** Attaches a consumer group to a Nest app built with MessagingModule; handlers are its @EventPattern methods. */
-export function connectConsumer(app: INestApplication, groupId: string, topics: Topic[], options: { maxAttempts?: number } = {}): KafkaBatchServer {
+export function connectConsumer(
+  app: INestApplication,
+  groupId: string,
+  topics: Topic[],
+  options: { maxAttempts?: number; sessionTimeoutMs?: number; heartbeatIntervalMs?: number; rawTopics?: string[] } = {},
+): KafkaBatchServer {
   const strategy = new KafkaBatchServer({
     kafka: app.get(Kafka),
     settings: app.get(KAFKA_SETTINGS),
     publisher: app.get(EventPublisher),
     logger: app.get(KAFKA_LOGGER),
     metrics: optional<Registry>(app, METRICS_REGISTRY),
+    refusals: app.get(KafkaRefusals),
     groupId,
     topics,
+    rawTopics: options.rawTopics,
     maxAttempts: options.maxAttempts,
+    sessionTimeoutMs: options.sessionTimeoutMs,
+    heartbeatIntervalMs: options.heartbeatIntervalMs,
   });
   // Not inheriting the HTTP app's filters (they speak HTTP), and deferring the
   // handlers' registration until the filter below is in place: the transport

@@ -1,11 +1,15 @@
-import { Partitioners, type IHeaders, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
+import { kafkaRefusal, type KafkaRefusals } from './kafka-refusal';
 import { topicName, type KafkaSettings } from './kafka-settings';
+
+/** A record's headers: names to text values. */
+export type RecordHeaders = Readonly<Record<string, string>>;
 
 export interface OutgoingRecord {
   key: string;
   value: unknown;
-  headers?: IHeaders;
+  headers?: RecordHeaders;
 }
 
 export class PublishTimeoutError extends Error {
@@ -25,7 +29,13 @@ export class EventPublisher {
   private readonly produced?: Counter<'topic'>;
   private connecting?: Promise<void>;
 
-  constructor(kafka: Kafka, private readonly settings: KafkaSettings, metrics?: Registry) {
+  constructor(
+    kafka: Kafka,
+    private readonly settings: KafkaSettings,
+    metrics?: Registry,
+    /** Where a refusal (credentials, ACL, certificate) is reported until a send to that topic succeeds. */
+    private readonly refusals?: KafkaRefusals,
+  ) {
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -57,8 +67,15 @@ export class EventPublisher {
         await this.producer.send({ topic: topicName(this.settings, topic), acks: -1, messages: chunk });
       }
     });
-    if (options.timeoutMs === undefined) await send;
-    else await withTimeout(send, options.timeoutMs, () => new PublishTimeoutError(topic, options.timeoutMs!));
+    try {
+      if (options.timeoutMs === undefined) await send;
+      else await withTimeout(send, options.timeoutMs, () => new PublishTimeoutError(topic, options.timeoutMs!));
+    } catch (error) {
+      const refusal = kafkaRefusal(error);
+      if (refusal) this.refusals?.report(`producer to ${topic}`, refusal);
+      throw error;
+    }
+    this.refusals?.clear(`producer to ${topic}`);
     this.produced?.inc({ topic }, records.length);
   }
 
@@ -71,7 +88,7 @@ export class EventPublisher {
 /** Well under the broker's default message.max.bytes, with room for record overhead. */
 const MAX_SEND_BYTES = 512 * 1024;
 
-type Message = { key: string; value: string; headers?: IHeaders };
+type Message = { key: string; value: string; headers?: RecordHeaders };
 
 /** Consecutive runs of messages of about `maxBytes` at most (a larger message goes alone). */
 function chunksOf(messages: Message[], maxBytes: number): Message[][] {
@@ -92,9 +109,9 @@ function chunksOf(messages: Message[], maxBytes: number): Message[][] {
   return chunks;
 }
 
-function headerBytes(headers: IHeaders | undefined): number {
+function headerBytes(headers: RecordHeaders | undefined): number {
   let bytes = 0;
-  for (const [name, value] of Object.entries(headers ?? {})) bytes += name.length + (value === undefined ? 0 : String(value).length);
+  for (const [name, value] of Object.entries(headers ?? {})) bytes += name.length + value.length;
   return bytes;
 }
 

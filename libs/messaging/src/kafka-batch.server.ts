@@ -4,14 +4,16 @@ import type pino from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { lastValueFrom } from 'rxjs';
 import { z } from 'zod';
+import { backoffDelay, sleep } from '@app/async';
 import { TOPIC_SCHEMAS, type Topic } from '@app/contracts';
 import { consumerHealth, type ConsumerState } from './consumer-health';
 import { DeadLetterPublisher, type DeadLetter } from './dead-letter.publisher';
 import type { EventPublisher } from './event-publisher';
 import type { BatchOutcome, InboundRecord } from './inbound-record';
 import { PermanentRecordError } from './inbound-record';
+import { kafkaRefusal, type KafkaRefusals } from './kafka-refusal';
 import { topicName, type KafkaSettings } from './kafka-settings';
-import { isTransientError } from './transient-error';
+import { isRecordDataError, isTransientError } from './transient-error';
 
 export interface KafkaBatchServerOptions {
   kafka: Kafka;
@@ -20,15 +22,26 @@ export interface KafkaBatchServerOptions {
   groupId: string;
   /** Topics this consumer group reads; each needs an `@EventPattern(topic)` handler taking `InboundRecord<T>[]`. */
   topics: Topic[];
+  /**
+   * Topics with no contract (a dead-letter topic holds whatever failed one):
+   * their records reach the handler as `InboundRecord<Buffer>`, the bytes
+   * untouched, never parsed nor dead-lettered for their content.
+   */
+  rawTopics?: string[];
   logger: pino.Logger;
   metrics?: Registry;
+  /** Where this group reports that the cluster refuses it (credentials, ACLs, certificate), for readiness. */
+  refusals?: KafkaRefusals;
   /** How often a record that fails on its own (not for transient reasons) is tried before it is dead-lettered. */
   maxAttempts?: number;
   maxBytesPerPartition?: number;
+  /** The group session (30 s unless set) and heartbeat interval (3 s): how soon a dead member's partitions move to the others. */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const backoffMs = (attempt: number) => Math.min(30_000, 250 * 2 ** Math.min(attempt, 8)) * (0.5 + Math.random() / 2);
+/** Between tries of a failing batch or record: a floor, so a database that is down is not hammered. */
+const retryDelayMs = (attempt: number) => backoffDelay(attempt, { baseMs: 500, maxMs: 30_000, jitter: 'equal' });
 
 /**
  * A Nest microservice transport over kafkajs that hands handlers whole,
@@ -44,10 +57,17 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
   private consumer?: Consumer;
   private readonly deadLetters: DeadLetterPublisher;
   private readonly state: ConsumerState;
-  private readonly consumed?: Counter<'topic'>;
-  private readonly deadLettered?: Counter<'topic'>;
-  private readonly lag?: Gauge<'topic' | 'partition'>;
+  private readonly consumed?: Counter<'topic' | 'group'>;
+  private readonly deadLettered?: Counter<'topic' | 'group'>;
+  private readonly lag?: Gauge<'topic' | 'partition' | 'group'>;
+  private readonly running?: Gauge<'group'>;
+  /** The partitions this process reported lag for: cleared when the group rebalances, as another member may own them now. */
+  private readonly lagSeries = new Set<string>();
   private readonly log: pino.Logger;
+  private refusedSince?: number;
+  private refusedAttempts = 0;
+  private refusalRetry?: NodeJS.Timeout;
+  private closing = false;
 
   constructor(private readonly options: KafkaBatchServerOptions) {
     super();
@@ -56,9 +76,14 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
     this.log = options.logger.child({ component: 'KafkaBatchServer', groupId: options.groupId });
     const registers = options.metrics ? [options.metrics] : [];
     if (options.metrics) {
-      this.consumed = getOrCreate(options.metrics, 'kafka_records_consumed_total', () => new Counter({ name: 'kafka_records_consumed_total', help: 'Kafka records consumed', labelNames: ['topic'], registers }));
-      this.deadLettered = getOrCreate(options.metrics, 'kafka_records_dead_lettered_total', () => new Counter({ name: 'kafka_records_dead_lettered_total', help: 'Kafka records sent to a dead-letter topic', labelNames: ['topic'], registers }));
-      this.lag = getOrCreate(options.metrics, 'kafka_consumer_lag', () => new Gauge({ name: 'kafka_consumer_lag', help: 'Records behind the high watermark, per partition', labelNames: ['topic', 'partition'], registers }));
+      this.consumed = getOrCreate(options.metrics, 'kafka_records_consumed_total', () => new Counter({ name: 'kafka_records_consumed_total', help: 'Kafka records consumed', labelNames: ['topic', 'group'], registers }));
+      this.deadLettered = getOrCreate(options.metrics, 'kafka_records_dead_lettered_total', () => new Counter({ name: 'kafka_records_dead_lettered_total', help: 'Kafka records sent to a dead-letter topic', labelNames: ['topic', 'group'], registers }));
+      this.lag = getOrCreate(
+        options.metrics,
+        'kafka_consumer_lag_records',
+        () => new Gauge({ name: 'kafka_consumer_lag_records', help: 'Records behind the high watermark, per partition this process owns (including the batch in hand)', labelNames: ['topic', 'partition', 'group'], registers }),
+      );
+      this.running = getOrCreate(options.metrics, 'kafka_consumer_running', () => new Gauge({ name: 'kafka_consumer_running', help: '1 while the consumer group member runs, 0 once it stopped or crashed for good', labelNames: ['group'], registers }));
     }
   }
 
@@ -67,52 +92,137 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
       await this.start();
       callback();
     } catch (error) {
-      callback(error);
+      const refusal = kafkaRefusal(error);
+      if (!refusal) return callback(error);
+      // The app still starts: its HTTP API and readiness say why it does not consume, and the
+      // consumer gets in by itself once the credentials, ACL or certificate are fixed.
+      this.waitOutRefusal(refusal);
+      callback();
     }
   }
 
   private async start(): Promise<void> {
-    const { kafka, settings, groupId, topics } = this.options;
+    const { groupId } = this.options;
+    const topics: string[] = [...this.options.topics, ...(this.options.rawTopics ?? [])];
     for (const topic of topics) {
       if (!this.getHandlerByPattern(topic)) throw new Error(`no @EventPattern('${topic}') handler for consumer group ${groupId}`);
     }
-    this.consumer = kafka.consumer({
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.connectAndRun();
+      } catch (error) {
+        // A topic created a moment ago may not be known to every broker yet (kafkajs marks such
+        // errors retriable, e.g. UNKNOWN_TOPIC_OR_PARTITION): wait a little rather than fail the app.
+        if ((error as { retriable?: unknown }).retriable !== true || attempt >= 10) throw error;
+        this.log.warn({ err: error, attempt }, 'consumer could not subscribe yet; retrying');
+        await this.consumer?.disconnect().catch(() => undefined);
+        await sleep(backoffDelay(attempt, { baseMs: 250, maxMs: 2_500, jitter: 'equal' }));
+      }
+    }
+  }
+
+  private async connectAndRun(): Promise<void> {
+    const { kafka, settings, groupId } = this.options;
+    const topics: string[] = [...this.options.topics, ...(this.options.rawTopics ?? [])];
+    const consumer = kafka.consumer({
       groupId,
-      sessionTimeout: 30000,
-      heartbeatInterval: 3000,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30000,
+      heartbeatInterval: this.options.heartbeatIntervalMs ?? 3000,
+      // kafkajs heartbeats from its fetch loop: an idle fetch must not wait longer than a heartbeat
+      // interval, or a short session ends while the consumer merely waits for records.
+      maxWaitTimeInMs: Math.min(5000, this.options.heartbeatIntervalMs ?? 5000),
       maxBytesPerPartition: this.options.maxBytesPerPartition ?? 1024 * 1024,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10000 },
     });
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, () => this.clearLag());
+    consumer.on(consumer.events.STOP, () => {
+      this.running?.set({ group: groupId }, 0);
+      this.clearLag();
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (consumer !== this.consumer) return;
+      const refusal = payload.restart ? undefined : kafkaRefusal(payload.error);
+      if (refusal) return this.waitOutRefusal(refusal);
       if (!payload.restart) {
         this.state.crashed = true;
         this.state.reason = payload.error?.message;
+        this.running?.set({ group: groupId }, 0);
       }
       this.log.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
     });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: topics.map((t) => topicName(settings, t)), fromBeginning: true });
-    await this.consumer.run({ eachBatchAutoResolve: false, autoCommitInterval: 1000, eachBatch: (payload) => this.eachBatch(payload) });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (this.refusedSince === undefined) return;
+      this.log.info({ refusedForMs: Date.now() - this.refusedSince }, 'the broker lets this consumer group in again');
+      this.refusedSince = undefined;
+      this.refusedAttempts = 0;
+      this.options.refusals?.clear(this.refusalSource);
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: topics.map((t) => topicName(settings, t)), fromBeginning: true });
+    await consumer.run({ eachBatchAutoResolve: false, autoCommitInterval: 1000, eachBatch: (payload) => this.eachBatch(payload) });
+    this.running?.set({ group: groupId }, 1);
+  }
+
+  private get refusalSource(): string {
+    return `consumer group ${this.options.groupId}`;
+  }
+
+  /**
+   * Credentials, an ACL or a certificate the broker refuses do not heal with a
+   * restart, so the pod is not failed for them (that would be a crash loop):
+   * the group is reported on readiness and in the log, and tried again with
+   * backoff. Nothing is lost meanwhile: the records wait on the topic.
+   */
+  private waitOutRefusal(reason: string): void {
+    if (this.closing) return;
+    this.refusedSince ??= Date.now();
+    this.refusedAttempts += 1;
+    this.options.refusals?.report(this.refusalSource, reason);
+    const retryInMs = backoffDelay(this.refusedAttempts, { baseMs: 1000, maxMs: 30_000, jitter: 'equal' });
+    this.log.error({ reason, topics: this.options.topics, retryInMs }, 'Kafka refuses this consumer group; it is not consuming until that is fixed');
+    clearTimeout(this.refusalRetry);
+    this.refusalRetry = setTimeout(() => void this.retryAfterRefusal(), retryInMs);
+  }
+
+  private async retryAfterRefusal(): Promise<void> {
+    if (this.closing) return;
+    await this.consumer?.disconnect().catch(() => undefined);
+    try {
+      await this.connectAndRun();
+    } catch (error) {
+      this.waitOutRefusal(kafkaRefusal(error) ?? (error instanceof Error ? error.message : String(error)));
+    }
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, commitOffsetsIfNecessary } = payload;
     if (batch.messages.length === 0) return;
     const topic = batch.topic.slice(this.options.settings.topicPrefix.length) as Topic;
+    const raw = this.options.rawTopics?.includes(topic) ?? false;
+    // Lag counts the batch in hand until it is done, so a batch retried for long shows as lag, not as 0.
+    this.setLag(topic, batch.partition, Number(batch.offsetLagLow()) + 1);
     const schema = TOPIC_SCHEMAS[topic];
     const valid: Array<InboundRecord<unknown> & { message: KafkaMessage }> = [];
     const invalid: DeadLetter[] = [];
     for (const message of batch.messages) {
-      const parsed = parseRecord(schema, message);
+      const parsed: Parsed = raw ? { ok: true, value: message.value ?? Buffer.alloc(0) } : parseRecord(schema, message);
       if (parsed.ok) valid.push({ topic, partition: batch.partition, offset: message.offset, key: message.key?.toString() ?? null, headers: headersOf(message), value: parsed.value, message });
       else invalid.push({ topic, partition: batch.partition, message, reason: parsed.reason, attempts: 1, firstFailureAt: new Date() });
     }
-    if (invalid.length) await this.deadLetter(invalid);
-    if (valid.length) await this.handle(topic, valid, payload);
+    // kafkajs heartbeats between batches only: keep the session alive while a long batch is handled,
+    // so a short session (a quick takeover after a crash) never ends on a slow database write.
+    const heartbeats = setInterval(() => void payload.heartbeat().catch(() => undefined), this.options.heartbeatIntervalMs ?? 3000);
+    try {
+      if (invalid.length) await this.deadLetter(invalid);
+      if (valid.length) await this.handle(topic, valid, payload);
+    } finally {
+      clearInterval(heartbeats);
+    }
     resolveOffset(batch.lastOffset());
     await commitOffsetsIfNecessary();
-    this.consumed?.inc({ topic }, batch.messages.length);
-    this.lag?.set({ topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+    this.consumed?.inc({ topic, group: this.options.groupId }, batch.messages.length);
+    this.setLag(topic, batch.partition, Number(batch.offsetLag()));
   }
 
   private async handle(topic: Topic, records: Array<InboundRecord<unknown> & { message: KafkaMessage }>, payload: EachBatchPayload): Promise<void> {
@@ -133,7 +243,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
         }
         if (!isTransientError(error)) return this.handleOne(topic, records[0], payload);
         this.log.warn({ err: error, topic, attempt, records: records.length }, 'batch failed for a transient reason; retrying');
-        await this.pause(payload, backoffMs(attempt));
+        await this.pause(payload, retryDelayMs(attempt));
       }
     }
   }
@@ -149,14 +259,15 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
         return;
       } catch (error) {
         this.assertStillOwner(payload, error);
-        const permanent = error instanceof PermanentRecordError;
+        // A value the database refuses (invalid byte sequence, out of range, too large for an index) will be refused on every try.
+        const permanent = error instanceof PermanentRecordError || isRecordDataError(error);
         if (permanent || (!isTransientError(error) && attempt >= maxAttempts)) {
           const reason = error instanceof Error ? error.message : String(error);
           await this.deadLetter([{ topic, partition: record.partition, message: record.message, reason, attempts: attempt, firstFailureAt }]);
           return;
         }
         this.log.warn({ err: error, topic, offset: record.offset, eventId: eventIdOf(record.value), attempt }, 'record failed; retrying');
-        await this.pause(payload, backoffMs(attempt));
+        await this.pause(payload, retryDelayMs(attempt));
       }
     }
   }
@@ -171,9 +282,23 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
     // If this throws, the batch is not resolved and is read again: a dead letter is durable before we move past it.
     await this.deadLetters.send(letters);
     for (const l of letters) {
-      this.deadLettered?.inc({ topic: l.topic });
+      this.deadLettered?.inc({ topic: l.topic, group: this.options.groupId });
       this.log.warn({ topic: l.topic, partition: l.partition, offset: l.message.offset, eventId: eventIdOf(l.message.value), reason: l.reason, attempts: l.attempts }, 'record dead-lettered');
     }
+  }
+
+  private setLag(topic: Topic, partition: number, records: number): void {
+    if (!this.lag) return;
+    this.lagSeries.add(JSON.stringify([topic, partition]));
+    this.lag.set({ topic, partition: String(partition), group: this.options.groupId }, Math.max(0, records));
+  }
+
+  private clearLag(): void {
+    for (const series of this.lagSeries) {
+      const [topic, partition] = JSON.parse(series) as [string, number];
+      this.lag?.remove({ topic, partition: String(partition), group: this.options.groupId });
+    }
+    this.lagSeries.clear();
   }
 
   /** Stop retrying once the partition was reassigned or the consumer is stopping: the next owner reads it again. */
@@ -190,7 +315,10 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.refusalRetry);
     await this.consumer?.disconnect();
+    this.clearLag();
     consumerHealth.unregister(this.options.groupId);
   }
 

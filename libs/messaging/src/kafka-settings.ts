@@ -1,5 +1,7 @@
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import type pino from 'pino';
+import type { InfrastructureEnv } from '@app/config';
+import { kafkaClientSecurity, type KafkaClientSecurity } from './kafka-security';
 
 export interface KafkaSettings {
   brokers: string[];
@@ -8,6 +10,37 @@ export interface KafkaSettings {
   topicPrefix: string;
   partitions: number;
   replicationFactor: number;
+  /** TLS and SASL; absent for a plaintext cluster (the local broker, most test suites). */
+  security?: KafkaClientSecurity;
+}
+
+/** The Kafka variables of the validated environment, as every app and command-line tool reads them. */
+export type KafkaEnv = Pick<
+  InfrastructureEnv,
+  | 'KAFKA_BROKERS'
+  | 'KAFKA_TOPIC_PREFIX'
+  | 'KAFKA_PARTITIONS'
+  | 'KAFKA_REPLICATION_FACTOR'
+  | 'KAFKA_SSL'
+  | 'KAFKA_SSL_CA_FILE'
+  | 'KAFKA_SSL_CERT_FILE'
+  | 'KAFKA_SSL_KEY_FILE'
+  | 'KAFKA_SASL_MECHANISM'
+  | 'KAFKA_SASL_USERNAME'
+  | 'KAFKA_SASL_PASSWORD'
+  | 'KAFKA_SASL_PASSWORD_FILE'
+>;
+
+/** Settings for one client from the environment; throws a ConfigError naming the variable when the security ones do not fit together. */
+export function kafkaSettings(clientId: string, env: KafkaEnv): KafkaSettings {
+  return {
+    brokers: env.KAFKA_BROKERS,
+    clientId,
+    topicPrefix: env.KAFKA_TOPIC_PREFIX,
+    partitions: env.KAFKA_PARTITIONS,
+    replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+    security: kafkaClientSecurity(env),
+  };
 }
 
 export const topicName = (settings: Pick<KafkaSettings, 'topicPrefix'>, topic: string): string => `${settings.topicPrefix}${topic}`;
@@ -25,6 +58,8 @@ export function createKafka(settings: KafkaSettings, logger: pino.Logger): Kafka
   return new Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
+    ssl: settings.security?.ssl,
+    sasl: settings.security?.sasl,
     connectionTimeout: 3000,
     requestTimeout: 10000,
     // Bounded per operation (about a minute): past that the operation fails; consumers restart

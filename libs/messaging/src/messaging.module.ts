@@ -5,8 +5,9 @@ import type { Registry } from 'prom-client';
 import type { InfrastructureEnv } from '@app/config';
 import { createLogger, METRICS_REGISTRY } from '@app/observability';
 import { EventPublisher } from './event-publisher';
-import { createKafka, type KafkaSettings } from './kafka-settings';
-import { KafkaProbe } from './topic-admin';
+import { createKafka, kafkaSettings, type KafkaEnv, type KafkaSettings } from './kafka-settings';
+import { KafkaRefusals } from './kafka-refusal';
+import { KafkaProbe, TopicAdmin } from './topic-admin';
 
 export const KAFKA_SETTINGS = Symbol('KAFKA_SETTINGS');
 export const KAFKA_LOGGER = Symbol('KAFKA_LOGGER');
@@ -29,38 +30,41 @@ class MessagingLifecycle implements OnApplicationShutdown {
   }
 }
 
-/** The Kafka client, an awaitable publisher and a readiness probe for one app. */
 /** The settings every app takes from its validated environment. */
-type KafkaEnv = Pick<InfrastructureEnv, 'KAFKA_BROKERS' | 'KAFKA_TOPIC_PREFIX' | 'KAFKA_PARTITIONS' | 'KAFKA_REPLICATION_FACTOR' | 'LOG_LEVEL'>;
+type AppKafkaEnv = KafkaEnv & Pick<InfrastructureEnv, 'LOG_LEVEL'>;
 
 @Global()
 @Module({})
 export class MessagingModule {
   /** Kafka for one app, configured from its environment; kafkajs logs go through the redacting logger. */
-  static forApp(app: string, env: KafkaEnv): DynamicModule {
+  static forApp(app: string, env: AppKafkaEnv): DynamicModule {
     return MessagingModule.forRoot({
-      settings: { brokers: env.KAFKA_BROKERS, clientId: app, topicPrefix: env.KAFKA_TOPIC_PREFIX, partitions: env.KAFKA_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR },
+      settings: kafkaSettings(app, env),
       logger: createLogger({ app, level: env.LOG_LEVEL }),
     });
   }
 
   static forRoot(options: MessagingOptions): DynamicModule {
     const kafka = createKafka(options.settings, options.logger);
+    const refusals = new KafkaRefusals();
     return {
       module: MessagingModule,
       providers: [
         { provide: Kafka, useValue: kafka },
         { provide: KAFKA_SETTINGS, useValue: options.settings },
         { provide: KAFKA_LOGGER, useValue: options.logger },
+        { provide: KafkaRefusals, useValue: refusals },
         {
           provide: EventPublisher,
           inject: [{ token: METRICS_REGISTRY, optional: true }],
-          useFactory: (metrics?: Registry) => new EventPublisher(kafka, options.settings, metrics),
+          useFactory: (metrics?: Registry) => new EventPublisher(kafka, options.settings, metrics, refusals),
         },
-        { provide: KafkaProbe, useValue: new KafkaProbe(kafka) },
+        { provide: KafkaProbe, useValue: new KafkaProbe(kafka, refusals) },
+        { provide: TopicAdmin, useValue: new TopicAdmin(kafka, options.settings) },
         MessagingLifecycle,
       ],
-      exports: [Kafka, KAFKA_SETTINGS, KAFKA_LOGGER, EventPublisher, KafkaProbe],
+      // The kafkajs client stays unexported: connectConsumer finds it for the consumers; apps use TopicAdmin and EventPublisher.
+      exports: [KAFKA_SETTINGS, KAFKA_LOGGER, KafkaRefusals, EventPublisher, KafkaProbe, TopicAdmin],
     };
   }
 }

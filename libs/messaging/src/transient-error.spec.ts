@@ -20,3 +20,15 @@ describe('isTransientError', () => {
     expect(isTransientError(undefined)).toBe(false);
   });
 });
+
+describe('isRecordDataError', () => {
+  it('tells a value the database refuses from an outage', () => {
+    const { isRecordDataError } = jest.requireActual('./transient-error') as typeof import('./transient-error');
+    expect(isRecordDataError({ code: '22021' })).toBe(true); // invalid byte sequence for encoding
+    expect(isRecordDataError({ driverError: { code: '22P05' } })).toBe(true); // untranslatable character
+    expect(isRecordDataError({ code: '54000' })).toBe(true); // index row size exceeds maximum
+    expect(isRecordDataError({ code: '08006' })).toBe(false);
+    expect(isRecordDataError({ code: 'ECONNRESET' })).toBe(false);
+    expect(isRecordDataError(new Error('boom'))).toBe(false);
+  });
+});

@@ -14,6 +14,19 @@ const TRANSIENT_CODES = new Set([
 /** PostgreSQL classes that are about the server, never the record: 08 connection, 53 resources (disk full, out of memory, too many connections), 57 operator intervention (shutdown, statement timeout). */
 const TRANSIENT_CLASSES = ['08', '53', '57'];
 
+/** PostgreSQL classes about the values written: 22 data exception (invalid byte sequence, numeric out of range), 23 integrity constraint, 54 program limit (an index row too large). */
+const RECORD_DATA_CLASSES = ['22', '23', '54'];
+
+/**
+ * Whether the database refused a record's values: retrying the same record
+ * cannot succeed, so it is dead-lettered at once rather than after backoff.
+ */
+export function isRecordDataError(error: unknown): boolean {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } } | undefined;
+  const code = e?.code ?? e?.driverError?.code;
+  return typeof code === 'string' && code.length === 5 && RECORD_DATA_CLASSES.some((c) => code.startsWith(c));
+}
+
 /**
  * Whether an error is about the infrastructure rather than the record: such
  * failures are retried for as long as it takes and never dead-letter a record.

@@ -42,6 +42,10 @@ export function createLogger(settings: LoggerSettings): pino.Logger {
   return pino(pinoOptions(settings));
 }
 
+function isHealthProbe(url: string | undefined): boolean {
+  return url !== undefined && url.startsWith('/health/');
+}
+
 /** nestjs-pino parameters: one line per failed or slow request; successes stay quiet on the hot path. */
 export function httpLoggerParams(settings: LoggerSettings): Params {
   const options = pinoOptions(settings);
@@ -54,7 +58,8 @@ export function httpLoggerParams(settings: LoggerSettings): Params {
         res.setHeader(REQUEST_ID_HEADER, id);
         return id;
       },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'silent'),
+      // Health endpoints log their own state changes (libs/health ProbeStateLog): a failing probe is not a failed request.
+      customLogLevel: (req, res, err) => (isHealthProbe(req.url) ? 'silent' : err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'silent'),
       serializers: {
         ...options.serializers,
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: loggableUrl(req.url) }),

@@ -25,5 +25,18 @@ export const launchCapturedData = contextTriple
 export type LaunchCapturedData = z.infer<typeof launchCapturedData>;
 
 export const LAUNCH_CAPTURED_V1 = 'com.ltigrading.launch.captured.v1';
-export const launchCapturedEvent = cloudEvent(LAUNCH_CAPTURED_V1, launchCapturedData);
+export const launchCapturedEvent = cloudEvent(LAUNCH_CAPTURED_V1, launchCapturedData).extend({
+  /**
+   * CloudEvents extension attribute: launch's compact JWS (EdDSA or ES256,
+   * `typ` launch-captured+jws) over the event id and what it captured, the
+   * sealed serviceKey by its SHA-256. Optional in this version so that events
+   * published before signing still parse and can be dead-lettered with the
+   * reason; the vault and grading refuse an event without a valid one.
+   */
+  launchsignature: z
+    .string()
+    .max(2000)
+    .regex(/^[\w-]+\.[\w-]+\.[\w-]+$/, 'must be a compact JWS')
+    .optional(),
+});
 export type LaunchCapturedEvent = z.infer<typeof launchCapturedEvent>;

@@ -13,6 +13,9 @@ export const scoreOutcomeData = contextTriple
     attempts: z.number().int().nonnegative(),
     statusCode: z.number().int().optional(),
     reason: z.string().max(4000).optional(),
+    /** The ScoreReady event this outcome answers (the value sent), and that event's correlation id. */
+    eventId: z.string().optional(),
+    correlationId: z.string().optional(),
   })
   .strict();
 export type ScoreOutcomeData = z.infer<typeof scoreOutcomeData>;

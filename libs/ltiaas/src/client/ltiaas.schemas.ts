@@ -7,6 +7,12 @@ import { z } from 'zod';
  */
 
 const optionalString = z.string().optional();
+// An LMS may send `null` for an optional field (reference §11); it means the same as leaving it out.
+const nullableString = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? undefined)
+  .optional();
 // The SDK coerces numeric LMS user ids to strings; so do we.
 const userIdSchema = z.union([z.string(), z.number()]).transform(String);
 
@@ -40,6 +46,8 @@ export const idTokenSchema = z.looseObject({
   services: z.looseObject({
     deepLinking: z.looseObject({ available: z.boolean() }),
     namesAndRoles: z.looseObject({ available: z.boolean() }),
+    // LTI 1.1 Basic Outcomes; the official SDK requires it, older LTIAAS answers lack it.
+    outcomes: z.looseObject({ available: z.boolean() }).optional(),
     assignmentAndGrades: z.looseObject({ available: z.boolean(), lineItemId: optionalString }),
     serviceKey: optionalString,
   }),
@@ -50,17 +58,25 @@ export const lineItemSchema = z.looseObject({
   id: z.string(),
   label: z.string(),
   scoreMaximum: z.number(),
-  resourceLinkId: optionalString,
-  resourceId: optionalString,
-  tag: optionalString,
-  startDateTime: optionalString,
-  endDateTime: optionalString,
-  gradesReleased: z.boolean().optional(),
+  resourceLinkId: nullableString,
+  resourceId: nullableString,
+  tag: nullableString,
+  startDateTime: nullableString,
+  endDateTime: nullableString,
+  gradesReleased: z
+    .boolean()
+    .nullish()
+    .transform((v) => v ?? undefined)
+    .optional(),
 });
 export type LineItem = z.infer<typeof lineItemSchema>;
 
-/** What a caller sends to create or replace a line item (PUT removes what is left out). */
+/**
+ * What a caller sends to create or replace a line item (PUT removes what is left out). Fields
+ * beyond these (LMS extensions such as Canvas's `submissionType`) pass through to the LMS.
+ */
 export interface LineItemInput {
+  [extension: string]: unknown;
   label: string;
   scoreMaximum: number;
   resourceLinkId?: string;
@@ -88,15 +104,27 @@ export type LtiaasResult = z.infer<typeof resultSchema>;
 
 export const resultPageSchema = z.looseObject({ scores: z.array(resultSchema), ...pageLinks });
 
+export type MemberStatus = 'Active' | 'Inactive' | 'Deleted';
+const MEMBER_STATUSES: ReadonlySet<string> = new Set<MemberStatus>(['Active', 'Inactive', 'Deleted']);
+
 export const memberSchema = z.looseObject({
   userId: userIdSchema,
-  roles: z.array(z.string()),
-  status: z.enum(['Active', 'Inactive', 'Deleted']).default('Active'),
-  email: optionalString,
-  name: optionalString,
-  givenName: optionalString,
-  familyName: optionalString,
-  picture: optionalString,
+  // Roles outside the LIS vocabulary are kept as sent; a missing list is no role at all.
+  roles: z
+    .array(z.string())
+    .nullish()
+    .transform((v) => v ?? []),
+  // NRPS defines three statuses and Active when absent; an LMS's own (e.g. "Pending") is not
+  // an active membership, so it counts as Inactive rather than failing the page (reference §11).
+  status: z
+    .string()
+    .nullish()
+    .transform((v): MemberStatus => (v == null ? 'Active' : MEMBER_STATUSES.has(v) ? (v as MemberStatus) : 'Inactive')),
+  email: nullableString,
+  name: nullableString,
+  givenName: nullableString,
+  familyName: nullableString,
+  picture: nullableString,
 });
 export type Member = z.infer<typeof memberSchema>;
 

@@ -127,6 +127,53 @@ describe('classifyResponse', () => {
   });
 });
 
+describe('classifyResponse, as the official SDK shows LTIAAS answering (reference §11)', () => {
+  it.each([
+    ['details.code', envelope(403, 'Forbidden', { code: 'SERVICE_NOT_AVAILABLE_FOR_CONTEXT' })],
+    ['details.message', envelope(403, 'Forbidden', { message: 'SERVICE_NOT_AVAILABLE_FOR_CONTEXT' })],
+    ['error', JSON.stringify({ status: 403, error: 'SERVICE_NOT_AVAILABLE_FOR_CONTEXT', details: {} })],
+    ['error, with an unrelated details.message', envelope(403, 'INACTIVE_SERVICE', { message: 'Forbidden' })],
+  ])('finds a named code in %s: a context without the service is not a stale serviceKey', (_where, body) => {
+    expect(classify(403, body)).toBeInstanceOf(LtiaasInvalidRequestError);
+  });
+
+  it.each([
+    ['details.code', envelope(401, 'Unauthorized', { code: 'UNREGISTERED_OR_INACTIVE_PLATFORM' })],
+    ['error', JSON.stringify({ status: 401, error: 'UNREGISTERED_OR_INACTIVE_PLATFORM' })],
+  ])('an inactive platform (code in %s) waits for its admin instead of marking the serviceKey stale', (_where, body) => {
+    expect(classify(401, body)).toMatchObject({ kind: 'retryable', reason: 'platform-inactive' });
+  });
+
+  it.each([401, 403])('a %d that LTIAAS marks externalError is the LMS refusing LTIAAS, retried, never a stale serviceKey', (status) => {
+    const body = envelope(status, 'Unauthorized', {
+      externalError: true,
+      externalUrl: 'https://lms.example/api/lti/courses/1/line_items/2/scores',
+      bodyReceived: { errors: [{ message: 'Invalid access token.' }] },
+    });
+    const error = classify(status, body);
+    expect(error).toMatchObject({ kind: 'retryable', reason: 'lms-refused', status });
+    expect(error.message).toContain('Invalid access token.');
+    expect(error.message).toContain('the LMS refused LTIAAS');
+  });
+
+  it('an externalError 403 that is a rate limit stays a rate limit', () => {
+    const body = envelope(403, 'Forbidden', { externalError: true, bodyReceived: '403 Forbidden (Rate Limit Exceeded)' });
+    expect(classify(403, body)).toMatchObject({ kind: 'retryable', reason: 'rate-limited' });
+  });
+
+  it('a 429 without Retry-After or X-Rate-Limit-Remaining is still a rate limit, with no server hint', () => {
+    expect(classify(429, envelope(429, 'Too Many Requests', { externalError: true }))).toMatchObject({
+      reason: 'rate-limited',
+      retryAfterMs: undefined,
+      rateLimitRemaining: undefined,
+    });
+  });
+
+  it('a 401 without externalError and without a named code is still a refused credential', () => {
+    expect(classify(401, envelope(401, 'Unauthorized', { externalError: false }))).toBeInstanceOf(LtiaasCredentialInvalidError);
+  });
+});
+
 describe('classifyTransportError', () => {
   it.each([
     ['UND_ERR_HEADERS_TIMEOUT', 'timeout'],

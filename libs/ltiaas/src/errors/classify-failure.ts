@@ -23,6 +23,8 @@ const envelopeSchema = z.looseObject({
       message: z.string().optional(),
       description: z.string().optional(),
       bodyReceived: z.unknown().optional(),
+      // Set by LTIAAS when the failure came from the LMS behind it (SDK error envelope, reference §11).
+      externalError: z.boolean().optional(),
     })
     .optional(),
 });
@@ -33,6 +35,8 @@ const RATE_LIMIT_TEXT = /rate limit exceeded/i;
 const CANVAS_STALE_TIMESTAMP = /before last updated timestamp/i;
 // Errors about the account or the launch context, not the credential: a new key would not help.
 const SERVICE_UNAVAILABLE_CODES = new Set(['INACTIVE_SERVICE', 'SERVICE_NOT_AVAILABLE_FOR_CONTEXT']);
+const INACTIVE_PLATFORM_CODE = 'UNREGISTERED_OR_INACTIVE_PLATFORM';
+const NAMED_CODES = new Set([...SERVICE_UNAVAILABLE_CODES, INACTIVE_PLATFORM_CODE, 'INVALID_LTIK_AUTH_AUTHORIZATION_HEADER']);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
 export interface FailedResponse {
@@ -61,7 +65,7 @@ export function classifyResponse(
 ): LtiaasError {
   const { status, headers, bodyText } = response;
   const envelope = parseEnvelope(bodyText);
-  const code = envelope?.details?.code ?? envelope?.details?.message;
+  const code = namedCodeOf(envelope);
   const full: LtiaasFailureContext = {
     ...context,
     status,
@@ -80,6 +84,16 @@ export function classifyResponse(
     return new LtiaasRetryableError(message, reason, parseRetryAfter(headers['retry-after'], nowMs), full);
   }
   if (code && SERVICE_UNAVAILABLE_CODES.has(code)) return new LtiaasInvalidRequestError(message, full);
+  if (code === INACTIVE_PLATFORM_CODE) {
+    // The platform's registration at LTIAAS is missing or switched off: an account matter that a
+    // relaunch cannot fix and an admin can; scores wait for it rather than fail.
+    return new LtiaasRetryableError(message, 'platform-inactive', parseRetryAfter(headers['retry-after'], nowMs), full);
+  }
+  if ((status === 401 || status === 403) && envelope?.details?.externalError === true) {
+    // The LMS refused LTIAAS (its token, its scopes), not our serviceKey: a relaunch would not help,
+    // and the LMS side may be fixed by its admin, so the score waits and is retried.
+    return new LtiaasRetryableError(`${message} [the LMS refused LTIAAS, not the serviceKey]`, 'lms-refused', parseRetryAfter(headers['retry-after'], nowMs), full);
+  }
   if (status === 401 || status === 403) return new LtiaasCredentialInvalidError(message, full);
   if (status === 409 || (status === 400 && CANVAS_STALE_TIMESTAMP.test(bodyText))) return new LtiaasSupersededError(message, full);
   if (status === 404) return new LtiaasNotFoundError(message, full);
@@ -96,6 +110,16 @@ export function classifyTransportError(error: unknown, context: LtiaasFailureCon
 
 function isRateLimited(remaining: number | undefined, bodyText: string): boolean {
   return (remaining !== undefined && remaining <= 0) || RATE_LIMIT_TEXT.test(bodyText);
+}
+
+/**
+ * LTIAAS's named error code may arrive in `details.code`, in `details.message` or as the
+ * envelope's `error` itself (reference §11): look in all three, known codes first.
+ */
+function namedCodeOf(envelope: z.infer<typeof envelopeSchema> | undefined): string | undefined {
+  if (!envelope) return undefined;
+  const candidates = [envelope.details?.code, envelope.details?.message, envelope.error];
+  return candidates.find((c) => c !== undefined && NAMED_CODES.has(c)) ?? envelope.details?.code ?? envelope.details?.message;
 }
 
 function parseEnvelope(bodyText: string): z.infer<typeof envelopeSchema> | undefined {

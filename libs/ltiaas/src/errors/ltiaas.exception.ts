@@ -63,7 +63,11 @@ export abstract class LtiaasError extends Error {
   }
 }
 
-export type RetryReason = 'timeout' | 'network' | 'rate-limited' | 'server-error' | 'api-key-refused';
+/**
+ * `lms-refused`: a 401/403 LTIAAS marks `externalError` (the LMS refused LTIAAS, not the serviceKey);
+ * `platform-inactive`: LTIAAS has no active registration for the platform.
+ */
+export type RetryReason = 'timeout' | 'network' | 'rate-limited' | 'server-error' | 'api-key-refused' | 'lms-refused' | 'platform-inactive';
 
 export class LtiaasRetryableError extends LtiaasError {
   readonly kind = 'retryable';

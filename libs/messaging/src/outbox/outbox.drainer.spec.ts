@@ -32,11 +32,12 @@ const until = async (condition: () => boolean) => {
 };
 
 describe('OutboxDrainer', () => {
-  function setup(publish: (topic: string, records: OutgoingRecord[]) => Promise<void>) {
+  function setup(publish: (topic: string, records: OutgoingRecord[]) => Promise<void>, options: { intervalMs?: number; gatherMs?: number } = {}) {
     const store = new MemoryStore();
     const onEmpty = jest.fn();
     const drainer = new OutboxDrainer(store as unknown as OutboxStore, { publish } as unknown as EventPublisher, {
-      intervalMs: 10,
+      intervalMs: options.intervalMs ?? 10,
+      gatherMs: options.gatherMs,
       batchSize: 3,
       publishTimeoutMs: 100,
       lockKey: '1',
@@ -83,5 +84,26 @@ describe('OutboxDrainer', () => {
     await until(() => onEmpty.mock.calls.length > 0);
     await drainer.stop();
     expect(sent).toEqual(['1']);
+  });
+
+  it('gathers the records written right after a pass into the next one, however often it is woken', async () => {
+    const sent: string[][] = [];
+    const { store, drainer } = setup(
+      async (_topic, records) => {
+        sent.push(records.map((r) => r.key));
+      },
+      { intervalMs: 60_000, gatherMs: 100 },
+    );
+    store.add('a', '1');
+    drainer.start();
+    await until(() => sent.length === 1);
+    for (const key of ['2', '3']) {
+      store.add('a', key);
+      drainer.wake();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await until(() => sent.length === 2);
+    await drainer.stop();
+    expect(sent).toEqual([['1'], ['2', '3']]);
   });
 });

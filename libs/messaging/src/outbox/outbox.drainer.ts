@@ -1,4 +1,5 @@
 import type pino from 'pino';
+import { backoffDelay, sleep, Wakeup } from '@app/async';
 import type { EventPublisher } from '../event-publisher';
 import type { OutboxStore } from './outbox.store';
 import { publishInOrder } from './publish-in-order';
@@ -15,9 +16,16 @@ export interface OutboxDrainerOptions {
   onEmpty?: () => Promise<void> | void;
   /** Called with the number of records published by a pass. */
   onDrained?: (count: number) => void;
+  /** The wait after a first failed pass (twice intervalMs unless set); it doubles with each failure in a row. */
+  retryBaseMs?: number;
+  /** The longest wait between failed passes (30 s unless set). */
+  retryMaxMs?: number;
+  /**
+   * After a pass that published less than a full batch, the least wait before the next one,
+   * however soon it is woken: records written meanwhile then go out together (0 unless set).
+   */
+  gatherMs?: number;
 }
-
-const MAX_BACKOFF_MS = 30_000;
 
 /**
  * Publishes what the outbox holds, oldest first, in the background. A record
@@ -27,7 +35,7 @@ const MAX_BACKOFF_MS = 30_000;
 export class OutboxDrainer {
   private running = false;
   private loop?: Promise<void>;
-  private sleeping?: { timer: NodeJS.Timeout; wake: () => void };
+  private readonly wakeup = new Wakeup();
   private failures = 0;
 
   constructor(
@@ -42,9 +50,9 @@ export class OutboxDrainer {
     this.loop = this.run();
   }
 
-  /** Ends the next sleep early (new records were just written). */
+  /** Ends the current or next wait early (new records were just written): a wake during a pass is not lost. */
   wake(): void {
-    this.sleeping?.wake();
+    this.wakeup.wake();
   }
 
   async stop(): Promise<void> {
@@ -68,29 +76,19 @@ export class OutboxDrainer {
           if (this.failures > 0) this.options.logger.info({ drained }, 'outbox publishing again');
           this.failures = 0;
           if (drained >= this.options.batchSize) delay = 0;
+          // A wake that comes meanwhile is kept: the wait below then ends at once.
+          else if (this.options.gatherMs) await sleep(this.options.gatherMs);
         } else if (!busy) {
           this.failures = 0;
           await this.options.onEmpty?.();
         }
       } catch (error) {
         this.failures++;
-        delay = Math.min(MAX_BACKOFF_MS, this.options.intervalMs * 2 ** Math.min(this.failures, 6));
+        delay = backoffDelay(this.failures, { baseMs: this.options.retryBaseMs ?? this.options.intervalMs * 2, maxMs: this.options.retryMaxMs ?? 30_000, jitter: 'equal' });
         this.options.logger.warn({ err: error, attempt: this.failures, retryInMs: delay }, 'outbox pass failed; records stay in the outbox');
         await this.store.noteFailure(this.options.batchSize, error instanceof Error ? error.message : String(error)).catch(() => undefined);
       }
-      if (delay > 0 && this.running) await this.sleep(delay);
+      if (delay > 0 && this.running) await this.wakeup.wait(delay);
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.sleeping = undefined;
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.sleeping = { timer, wake };
-    });
   }
 }

@@ -20,9 +20,23 @@ export interface OutboxModuleOptions {
   publishTimeoutMs?: number;
   drainIntervalMs?: number;
   drainBatchSize?: number;
+  /** How long the drainer waits for Kafka to acknowledge a batch (the larger of publishTimeoutMs and 5 s unless set). */
+  drainPublishTimeoutMs?: number;
+  /** The drainer's backoff after failed passes (see OutboxDrainerOptions). */
+  drainRetryBaseMs?: number;
+  drainRetryMaxMs?: number;
+  /** The drainer's least wait between passes that found records (see OutboxDrainerOptions.gatherMs). */
+  drainGatherMs?: number;
 }
 
 export const OUTBOX_DEFAULTS = { lingerMs: 5, maxBatch: 500, publishTimeoutMs: 1000, drainIntervalMs: 1000, drainBatchSize: 500 } as const;
+
+/** The publisher and its drainer are made together: each needs the other. */
+const OUTBOX_PARTS = Symbol('OUTBOX_PARTS');
+interface OutboxParts {
+  drainer: OutboxDrainer;
+  reliable: ReliablePublisher;
+}
 
 @Injectable()
 class OutboxLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -39,9 +53,11 @@ class OutboxLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdo
 }
 
 /**
- * A ReliablePublisher for one app: Kafka first, the app's outbox table when
- * Kafka is slow or down, and a background drainer. Needs MessagingModule and
- * a TypeORM DataSource in the app.
+ * One app's outbox table and its background drainer, with two ways in:
+ * ReliablePublisher (Kafka first, the table when Kafka is slow or down), and
+ * OutboxStore.append inside the caller's own transaction, for events that
+ * must be recorded with the change they announce (then OutboxDrainer.wake).
+ * Needs MessagingModule and a TypeORM DataSource in the app.
  */
 @Global()
 @Module({})
@@ -53,9 +69,9 @@ export class OutboxModule {
       providers: [
         { provide: OutboxStore, inject: [DataSource], useFactory: (dataSource: DataSource) => new OutboxStore(dataSource, { schema: options.schema, table: options.table }) },
         {
-          provide: ReliablePublisher,
+          provide: OUTBOX_PARTS,
           inject: [EventPublisher, OutboxStore, KAFKA_LOGGER, { token: METRICS_REGISTRY, optional: true }],
-          useFactory: (events: EventPublisher, store: OutboxStore, logger: pino.Logger, metrics?: Registry) => {
+          useFactory: (events: EventPublisher, store: OutboxStore, logger: pino.Logger, metrics?: Registry): OutboxParts => {
             const log = logger.child({ component: 'outbox', schema: options.schema });
             const routed = metrics && new Counter({ name: 'outbox_records_routed_total', help: 'Records sent straight to Kafka or through the outbox', labelNames: ['route'], registers: [metrics] });
             const drained = metrics && new Counter({ name: 'outbox_records_drained_total', help: 'Records published from the outbox', registers: [metrics] });
@@ -64,11 +80,14 @@ export class OutboxModule {
             const drainer = new OutboxDrainer(store, events, {
               intervalMs: settings.drainIntervalMs,
               batchSize: settings.drainBatchSize,
-              publishTimeoutMs: Math.max(settings.publishTimeoutMs, 5000),
+              publishTimeoutMs: settings.drainPublishTimeoutMs ?? Math.max(settings.publishTimeoutMs, 5000),
               lockKey: options.lockKey,
               logger: log,
               onEmpty: () => reliable?.outboxSeenEmpty(),
               onDrained: (count) => drained?.inc(count),
+              retryBaseMs: settings.drainRetryBaseMs,
+              retryMaxMs: settings.drainRetryMaxMs,
+              gatherMs: settings.drainGatherMs,
             });
             reliable = new ReliablePublisher(events, store, drainer, {
               lingerMs: settings.lingerMs,
@@ -80,12 +99,14 @@ export class OutboxModule {
                 backlog?.set(reliable?.routingThroughOutbox ? 1 : 0);
               },
             });
-            return reliable;
+            return { drainer, reliable };
           },
         },
+        { provide: ReliablePublisher, inject: [OUTBOX_PARTS], useFactory: (parts: OutboxParts) => parts.reliable },
+        { provide: OutboxDrainer, inject: [OUTBOX_PARTS], useFactory: (parts: OutboxParts) => parts.drainer },
         OutboxLifecycle,
       ],
-      exports: [ReliablePublisher, OutboxStore],
+      exports: [ReliablePublisher, OutboxStore, OutboxDrainer],
     };
   }
 }
