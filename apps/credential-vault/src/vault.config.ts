@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { authEnv } from '@app/auth';
+import { authEnv, launchSigningPublicJwksSchema } from '@app/auth';
 import { infrastructureEnv, port, positiveInt } from '@app/config';
 import { masterKeysSchema } from './crypto/master-keys';
 import { sealPrivateKeysSchema } from '@app/contracts';
@@ -10,8 +10,13 @@ export const vaultEnv = infrastructureEnv.extend({
   VAULT_MASTER_KEYS: masterKeysSchema,
   /** The private P-256 or X25519 JWK that opens serviceKeys sealed by launch; a JSON array of them while the seal pair is rotated. */
   VAULT_SEAL_PRIVATE_JWK: sealPrivateKeysSchema,
-  /** An admin API key from the environment, never stored: exchanged at POST /v1/token for an `admin` token, so the first keys can be created. */
-  BOOTSTRAP_ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters'),
+  /** The public keys launch signs LaunchCaptured with (JSON array of Ed25519 or P-256 JWKs, picked by kid); an event that does not verify is a dead letter. */
+  LAUNCH_SIGNING_PUBLIC_JWKS: launchSigningPublicJwksSchema,
+  /**
+   * Optional. An admin API key from the environment, never stored: exchanged at POST /v1/token for an
+   * `admin` token, so the first keys can be created. Retire it with DELETE /v1/bootstrap-key once an admin key exists.
+   */
+  BOOTSTRAP_ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   /** `iss` of the access tokens the vault signs, and what every app expects. */
   JWT_ISSUER: authEnv.shape.JWT_ISSUER,
   /** `aud` of the access tokens, and what every app expects. */

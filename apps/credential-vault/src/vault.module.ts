@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { LaunchSignatureModule } from '@app/auth';
 import { dataSourceOptions } from '@app/database';
 import { HealthModule } from '@app/health';
 import { MessagingModule } from '@app/messaging';
@@ -22,6 +23,7 @@ export class VaultModule {
         MessagingModule.forApp('credential-vault', config),
         HealthModule.forApp({ database: true, kafka: true }),
         CryptoModule.forRoot({ masterKeys: config.VAULT_MASTER_KEYS, sealPrivateKeys: config.VAULT_SEAL_PRIVATE_JWK }),
+        LaunchSignatureModule.forRoot(config.LAUNCH_SIGNING_PUBLIC_JWKS),
         VaultAuthModule.forRoot(config),
         AuditModule,
         CredentialsModule,

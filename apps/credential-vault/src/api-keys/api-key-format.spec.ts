@@ -1,4 +1,4 @@
-import { API_KEY_PREFIX, displayPrefix, generateApiKey, hashApiKey, isWellFormedApiKey } from './api-key-format';
+import { API_KEY_PREFIX, displayPrefix, generateApiKey, isWellFormedApiKey } from './api-key-format';
 
 describe('API key format', () => {
   it('makes distinct, recognisable keys that pass their own checksum', () => {
@@ -21,10 +21,8 @@ describe('API key format', () => {
     expect(isWellFormedApiKey('')).toBe(false);
   });
 
-  it('hashes to 32 bytes and shows only a short prefix', () => {
+  it('shows only a short prefix', () => {
     const key = generateApiKey();
-    expect(hashApiKey(key)).toHaveLength(32);
-    expect(hashApiKey(key).equals(hashApiKey(key))).toBe(true);
     expect(displayPrefix(key)).toBe(key.slice(0, 13));
   });
 });

@@ -1,12 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 /**
  * API keys look like `ltig_<43 base62 chars: 256 random bits><6 base62 chars: CRC32>`.
  * The fixed prefix lets secret scanners spot a leaked key; the checksum lets
  * the vault refuse a mistyped or made-up key without touching the database.
- * Keys are 256-bit random, so a plain SHA-256 is the right stored form:
- * nothing to brute-force, and no slow hash on the token-exchange path.
+ * Keys are 256-bit random, so a fast keyed hash is the right stored form
+ * (ApiKeyPepper): nothing to brute-force, and no slow hash on the
+ * token-exchange path.
  */
 export const API_KEY_PREFIX = 'ltig_';
 const BODY_LENGTH = 43; // 62^43 > 2^256
@@ -26,10 +27,6 @@ export function isWellFormedApiKey(presented: string): boolean {
   if (!API_KEY_SHAPE.test(presented)) return false;
   const split = presented.length - CHECKSUM_LENGTH;
   return checksum(presented.slice(0, split)) === presented.slice(split);
-}
-
-export function hashApiKey(key: string): Buffer {
-  return createHash('sha256').update(key, 'utf8').digest();
 }
 
 export function displayPrefix(key: string): string {

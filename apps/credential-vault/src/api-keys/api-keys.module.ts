@@ -5,7 +5,13 @@ import { ApiKeyEntity } from './api-key.entity';
 import { ApiKeyRevocation } from './api-key.revocation';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysRepository } from './api-keys.repository';
+import { ApiKeyRequestMetrics } from './api-key-request.metrics';
 import { ApiKeysService } from './api-keys.service';
+import { BootstrapKeyController } from './bootstrap-key.controller';
+import { BootstrapKeyRepository } from './bootstrap-key.repository';
+import { BootstrapKeyService } from './bootstrap-key.service';
+import { RevocationsController } from './revocations.controller';
+import { UnpepperedKeysCheck } from './unpeppered-keys.check';
 
 @Module({})
 export class ApiKeysModule {
@@ -13,8 +19,18 @@ export class ApiKeysModule {
     return {
       module: ApiKeysModule,
       imports: [TypeOrmModule.forFeature([ApiKeyEntity])],
-      controllers: [ApiKeysController],
-      providers: [{ provide: API_KEY_SETTINGS, useValue: settings }, ApiKeysRepository, ApiKeysService, ApiKeyAuthenticator, ApiKeyRevocation],
+      controllers: [ApiKeysController, BootstrapKeyController, RevocationsController],
+      providers: [
+        { provide: API_KEY_SETTINGS, useValue: settings },
+        ApiKeysRepository,
+        BootstrapKeyRepository,
+        ApiKeysService,
+        ApiKeyAuthenticator,
+        ApiKeyRevocation,
+        BootstrapKeyService,
+        ApiKeyRequestMetrics,
+        UnpepperedKeysCheck,
+      ],
       exports: [ApiKeyAuthenticator, ApiKeyRevocation],
     };
   }

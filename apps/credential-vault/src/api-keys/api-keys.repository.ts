@@ -2,13 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
 import { rowsOf } from '@app/database';
+import type { SealedSecret } from '../crypto';
 import { ApiKeyEntity } from './api-key.entity';
 
 export interface NewApiKey {
+  /** Chosen by the caller: the sealed digest is bound to it. */
+  id: string;
   handle: string;
   alias: string | null;
   scopes: string[];
+  platforms: string[] | null;
   keyHash: Buffer;
+  hashKeyId: string;
+  keyDigest: SealedSecret;
   keyPrefix: string;
 }
 
@@ -17,7 +23,17 @@ export interface KeyHolder {
   id: string;
   handle: string;
   scopes: string[];
+  platforms: string[] | null;
   keyHash: Buffer;
+  hashKeyId: string;
+}
+
+/** A key's hash under another master key, and the row as it was read (for the concurrent-change check). */
+export interface Repeppering {
+  id: string;
+  keyHash: Buffer;
+  hashKeyId: string;
+  keyDigest: SealedSecret;
 }
 
 export class HandleTakenError extends Error {
@@ -34,11 +50,11 @@ export class ApiKeysRepository {
   async insert(key: NewApiKey): Promise<ApiKeyEntity> {
     // ON CONFLICT rather than catching the unique violation: no failed query (and its parameters) in the logs.
     const rows = (await this.keys.query(
-      `INSERT INTO vault.api_keys (handle, alias, scopes, key_hash, key_prefix)
-       VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO vault.api_keys (id, handle, alias, scopes, platforms, key_hash, hash_key_id, key_digest, key_prefix)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (handle) WHERE revoked_at IS NULL DO NOTHING
        RETURNING id`,
-      [key.handle, key.alias, key.scopes, key.keyHash, key.keyPrefix],
+      [key.id, key.handle, key.alias, key.scopes, key.platforms, key.keyHash, key.hashKeyId, JSON.stringify(key.keyDigest), key.keyPrefix],
     )) as Array<{ id: string }>;
     if (rows.length === 0) throw new HandleTakenError(key.handle);
     return this.keys.findOneByOrFail({ id: rows[0].id });
@@ -59,22 +75,49 @@ export class ApiKeysRepository {
   }
 
   /**
-   * The active key with this hash, its use recorded in the same round trip (at
-   * most once a minute, to spare a write per exchange); null when unknown or revoked.
+   * The active, peppered key whose hash is one of `keyHashes` (the presented
+   * key hashed under each master key), its use recorded in the same round trip
+   * (at most once a minute, to spare a write per exchange); null when unknown
+   * or revoked. Rows still holding a plain SHA-256 are never matched.
    */
-  async useByHash(keyHash: Buffer): Promise<KeyHolder | null> {
+  async useByHash(keyHashes: Buffer[]): Promise<KeyHolder | null> {
     const rows = (await this.keys.query(
       `WITH hit AS (
-         SELECT id, handle, scopes, key_hash FROM vault.api_keys WHERE key_hash = $1 AND revoked_at IS NULL
+         SELECT id, handle, scopes, platforms, key_hash, hash_key_id FROM vault.api_keys
+          WHERE key_hash = ANY($1::bytea[]) AND hash_key_id IS NOT NULL AND revoked_at IS NULL
        ), touched AS (
          UPDATE vault.api_keys k SET last_used_at = now() FROM hit
           WHERE k.id = hit.id AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute')
        )
-       SELECT id, handle, scopes, key_hash FROM hit`,
-      [keyHash],
-    )) as Array<{ id: string; handle: string; scopes: string[]; key_hash: Buffer }>;
+       SELECT id, handle, scopes, platforms, key_hash, hash_key_id FROM hit`,
+      [keyHashes],
+    )) as Array<{ id: string; handle: string; scopes: string[]; platforms: string[] | null; key_hash: Buffer; hash_key_id: string }>;
     const row = rows[0];
-    return row ? { id: row.id, handle: row.handle, scopes: row.scopes, keyHash: row.key_hash } : null;
+    return row ? { id: row.id, handle: row.handle, scopes: row.scopes, platforms: row.platforms, keyHash: row.key_hash, hashKeyId: row.hash_key_id } : null;
+  }
+
+  /** Stores a key's hash under another master key, unless the row changed since it was read; whether it did. */
+  async repepper(change: Repeppering, previous: { keyHash: Buffer; hashKeyId: string | null }): Promise<boolean> {
+    const rows = rowsOf(
+      await this.keys.query(
+        `UPDATE vault.api_keys SET key_hash = $2, hash_key_id = $3, key_digest = $4
+          WHERE id = $1 AND key_hash = $5 AND hash_key_id IS NOT DISTINCT FROM $6 RETURNING 1`,
+        [change.id, change.keyHash, change.hashKeyId, JSON.stringify(change.keyDigest), previous.keyHash, previous.hashKeyId],
+      ),
+    );
+    return rows.length > 0;
+  }
+
+  /** Ids of keys revoked since `seconds` ago (their tokens may still be within their lifetime). */
+  async revokedWithin(seconds: number): Promise<string[]> {
+    const rows = (await this.keys.query(`SELECT id FROM vault.api_keys WHERE revoked_at > now() - ($1::int * interval '1 second')`, [seconds])) as Array<{ id: string }>;
+    return rows.map((r) => r.id);
+  }
+
+  /** Active keys still under a plain SHA-256 (stored before keyed hashing): refused until `npm run rewrap`. */
+  async countUnpeppered(): Promise<number> {
+    const rows = (await this.keys.query(`SELECT count(*)::int AS n FROM vault.api_keys WHERE hash_key_id IS NULL AND revoked_at IS NULL`)) as Array<{ n: number }>;
+    return rows[0].n;
   }
 
   /** Whether the key with this id exists and is not revoked. */

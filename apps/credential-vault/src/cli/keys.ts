@@ -1,13 +1,33 @@
-// Operators' API key tool: talks to a running vault over HTTP with an admin key.
-//   npm run keys -- create <handle> --scopes a,b [--alias x] [--json]
+// Operators' API key tool.
+//   npm run keys -- create <handle> --scopes a,b [--platforms p1,p2] [--alias x] [--json]
 //   npm run keys -- list [--json]
 //   npm run keys -- revoke <handle>
-// Environment: VAULT_URL, and VAULT_ADMIN_API_KEY (or BOOTSTRAP_ADMIN_API_KEY).
+//   npm run keys -- disable-bootstrap
+// Two ways to reach the keys:
+// - over HTTP, through a running vault, with an admin key: VAULT_URL and
+//   VAULT_ADMIN_API_KEY (or BOOTSTRAP_ADMIN_API_KEY);
+// - straight to the database, when no admin key is set but VAULT_MASTER_KEYS
+//   is: DATABASE_URL and VAULT_MASTER_KEYS, the vault's own access. This is how
+//   the first admin key is made without a bootstrap key.
+import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { authEnv, SCOPES, TokenExchangeError, TokenSource } from '@app/auth';
-import { ConfigError, loadConfig } from '@app/config';
-import { serviceUrl } from '@app/http';
+import { ConfigError, infrastructureEnv, loadConfig } from '@app/config';
+import { dataSourceOptions } from '@app/database';
+import { describeIssues, DomainError, serviceUrl } from '@app/http';
+import { ApiKeyEntity } from '../api-keys/api-key.entity';
+import { ApiKeyRevocation } from '../api-keys/api-key.revocation';
+import { ApiKeysRepository } from '../api-keys/api-keys.repository';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { BootstrapKeyRepository } from '../api-keys/bootstrap-key.repository';
+import { createApiKeyBody } from '../api-keys/dto/create-api-key.dto';
+import { ApiKeyPepper } from '../crypto/api-key-pepper';
+import { EnvelopeCipher } from '../crypto/envelope-cipher';
+import { LocalKeyring } from '../crypto/local-keyring';
+import { masterKeysSchema } from '../crypto/master-keys';
+import { vaultDatabase } from '../vault.database';
 
 export interface CliOutput {
   out(line: string): void;
@@ -18,13 +38,16 @@ const cliEnv = authEnv.pick({ VAULT_URL: true }).extend({
   VAULT_ADMIN_API_KEY: z.string().min(1).optional(),
   BOOTSTRAP_ADMIN_API_KEY: z.string().min(1).optional(),
 });
+const directEnv = infrastructureEnv.pick({ DATABASE_URL: true }).extend({ VAULT_MASTER_KEYS: masterKeysSchema });
 
 const USAGE = `usage:
-  keys create <handle> --scopes <scope,...> [--alias <text>] [--json]
+  keys create <handle> --scopes <scope,...> [--platforms <platform id,...>] [--alias <text>] [--json]
   keys list [--json]
   keys revoke <handle>
+  keys disable-bootstrap
 scopes: ${SCOPES.join(', ')}
-environment: VAULT_URL (default http://127.0.0.1:3002), VAULT_ADMIN_API_KEY or BOOTSTRAP_ADMIN_API_KEY`;
+environment: VAULT_URL (default http://127.0.0.1:3002) with VAULT_ADMIN_API_KEY or BOOTSTRAP_ADMIN_API_KEY;
+  or, with neither, DATABASE_URL and VAULT_MASTER_KEYS to work on the database directly`;
 
 const EX_USAGE = 64;
 const EX_CONFIG = 78;
@@ -35,6 +58,7 @@ interface KeyView {
   handle: string;
   alias: string | null;
   scopes: string[];
+  platforms: string[] | null;
   prefix: string;
   createdAt: string;
   lastUsedAt: string | null;
@@ -54,9 +78,9 @@ export async function runKeysCli(argv: string[], env: NodeJS.ProcessEnv = proces
     io.out(USAGE);
     return 0;
   }
-  let config: z.infer<typeof cliEnv>;
+  let backend: KeysBackend;
   try {
-    config = loadConfig(cliEnv, env);
+    backend = await backendFor(env);
   } catch (error) {
     if (error instanceof ConfigError) {
       io.err(error.message);
@@ -64,32 +88,87 @@ export async function runKeysCli(argv: string[], env: NodeJS.ProcessEnv = proces
     }
     throw error;
   }
-  const adminKey = config.VAULT_ADMIN_API_KEY ?? config.BOOTSTRAP_ADMIN_API_KEY;
-  if (!adminKey) {
-    io.err('Invalid configuration: VAULT_ADMIN_API_KEY: set it (or BOOTSTRAP_ADMIN_API_KEY) to an API key with the admin scope');
-    return EX_CONFIG;
-  }
-  const vault = new VaultAdminClient(config.VAULT_URL, new TokenSource({ vaultUrl: config.VAULT_URL, apiKey: adminKey }));
   try {
-    await execute(command, vault, io);
+    await execute(command, backend, io);
     return 0;
   } catch (error) {
     io.err(error instanceof VaultRefusal || error instanceof TokenExchangeError ? error.message : `failed: ${(error as Error).message}`);
     return 1;
+  } finally {
+    await backend.close();
   }
+}
+
+/** What the commands need, over HTTP or straight on the database. */
+interface KeysBackend {
+  create(body: { handle: string; scopes: string[]; platforms?: string[]; alias?: string }): Promise<KeyView>;
+  list(): Promise<KeyView[]>;
+  revoke(handle: string): Promise<void>;
+  disableBootstrap(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function backendFor(env: NodeJS.ProcessEnv): Promise<KeysBackend> {
+  const config = loadConfig(cliEnv, env);
+  const adminKey = config.VAULT_ADMIN_API_KEY ?? config.BOOTSTRAP_ADMIN_API_KEY;
+  if (adminKey) return httpBackend(config.VAULT_URL, adminKey);
+  if (env.VAULT_MASTER_KEYS) return directBackend(loadConfig(directEnv, env), env);
+  throw new ConfigError(
+    'VAULT_ADMIN_API_KEY',
+    'set it (or BOOTSTRAP_ADMIN_API_KEY) to an API key with the admin scope, or set VAULT_MASTER_KEYS and DATABASE_URL to work on the database directly',
+  );
+}
+
+function httpBackend(vaultUrl: string, adminKey: string): KeysBackend {
+  const vault = new VaultAdminClient(vaultUrl, new TokenSource({ vaultUrl, apiKey: adminKey }));
+  return {
+    create: (body) => vault.call<KeyView>('POST', '/v1/keys', body),
+    list: async () => (await vault.call<{ keys: KeyView[] }>('GET', '/v1/keys')).keys,
+    revoke: (handle) => vault.call('DELETE', `/v1/keys/${encodeURIComponent(handle)}`),
+    disableBootstrap: () => vault.call('DELETE', '/v1/bootstrap-key'),
+    close: async () => undefined,
+  };
+}
+
+/** The vault's own services on a connection of the CLI's own: the same validation, hashing and audit as over HTTP. */
+async function directBackend(config: z.infer<typeof directEnv>, env: NodeJS.ProcessEnv): Promise<KeysBackend> {
+  const dataSource = new DataSource(dataSourceOptions({ ...vaultDatabase(config), poolSize: 2 }));
+  await dataSource.initialize();
+  const repository = new ApiKeysRepository(dataSource.getRepository(ApiKeyEntity));
+  const bootstrap = new BootstrapKeyRepository(dataSource);
+  const service = new ApiKeysService(repository, new ApiKeyRevocation(repository, bootstrap), new ApiKeyPepper(config.VAULT_MASTER_KEYS), new EnvelopeCipher(new LocalKeyring(config.VAULT_MASTER_KEYS)));
+  const actor = `cli:keys@${env.USER ?? env.USERNAME ?? os.userInfo().username}`;
+  const refused = (error: unknown): never => {
+    if (error instanceof DomainError) throw new VaultRefusal(`refused: ${error.message}`);
+    throw error;
+  };
+  return {
+    async create(body) {
+      const parsed = createApiKeyBody.safeParse(body);
+      if (!parsed.success) throw new VaultRefusal(`refused: ${describeIssues(parsed.error).join('; ')}`);
+      return service.create(parsed.data, actor).catch(refused);
+    },
+    list: () => service.list(),
+    revoke: (handle) => service.revoke(handle, actor).catch(refused),
+    async disableBootstrap() {
+      await bootstrap.disable(actor);
+    },
+    close: () => dataSource.destroy(),
+  };
 }
 
 type Command =
   | { name: 'help' }
-  | { name: 'create'; handle: string; scopes: string[]; alias?: string; json: boolean }
+  | { name: 'create'; handle: string; scopes: string[]; platforms?: string[]; alias?: string; json: boolean }
   | { name: 'list'; json: boolean }
-  | { name: 'revoke'; handle: string };
+  | { name: 'revoke'; handle: string }
+  | { name: 'disable-bootstrap' };
 
 function parseCommand(argv: string[]): Command {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { scopes: { type: 'string' }, alias: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    options: { scopes: { type: 'string' }, platforms: { type: 'string' }, alias: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
   });
   const [name, handle, ...extra] = positionals;
   if (values.help || name === 'help' || name === undefined) return { name: 'help' };
@@ -99,7 +178,9 @@ function parseCommand(argv: string[]): Command {
       if (!handle || extra.length) throw new UsageError('create takes exactly one handle');
       if (!values.scopes) throw new UsageError('create needs --scopes');
       const scopes = values.scopes.split(',').map((s) => s.trim()).filter(Boolean);
-      return { name, handle, scopes, alias: values.alias, json };
+      // Kept as given (empty entries included), so the vault names what is wrong with the list.
+      const platforms = values.platforms === undefined ? undefined : values.platforms.split(',').map((p) => p.trim());
+      return { name, handle, scopes, platforms, alias: values.alias, json };
     }
     case 'list':
       if (handle) throw new UsageError('list takes no arguments');
@@ -107,17 +188,21 @@ function parseCommand(argv: string[]): Command {
     case 'revoke':
       if (!handle || extra.length) throw new UsageError('revoke takes exactly one handle');
       return { name, handle };
+    case 'disable-bootstrap':
+      if (handle) throw new UsageError('disable-bootstrap takes no arguments');
+      return { name };
     default:
       throw new UsageError(`unknown command "${name}"`);
   }
 }
 
-async function execute(command: Exclude<Command, { name: 'help' }>, vault: VaultAdminClient, io: CliOutput): Promise<void> {
+async function execute(command: Exclude<Command, { name: 'help' }>, vault: KeysBackend, io: CliOutput): Promise<void> {
   switch (command.name) {
     case 'create': {
-      const created = await vault.call<KeyView>('POST', '/v1/keys', { handle: command.handle, scopes: command.scopes, alias: command.alias });
+      const created = await vault.create({ handle: command.handle, scopes: command.scopes, ...(command.platforms ? { platforms: command.platforms } : {}), alias: command.alias });
       if (command.json) return io.out(JSON.stringify(created));
-      io.out(`Created API key "${created.handle}" (scopes: ${created.scopes.join(' ')}).`);
+      const reach = created.platforms ? `; platforms: ${created.platforms.join(' ')}` : '';
+      io.out(`Created API key "${created.handle}" (scopes: ${created.scopes.join(' ')}${reach}).`);
       io.out('');
       io.out(`  ${created.apiKey}`);
       io.out('');
@@ -125,16 +210,20 @@ async function execute(command: Exclude<Command, { name: 'help' }>, vault: Vault
       return;
     }
     case 'list': {
-      const { keys } = await vault.call<{ keys: KeyView[] }>('GET', '/v1/keys');
+      const keys = await vault.list();
       if (command.json) return io.out(JSON.stringify(keys));
       if (keys.length === 0) return io.out('No API keys.');
-      const rows = keys.map((k) => [k.handle, k.scopes.join(' '), k.alias ?? '', `${k.prefix}…`, k.createdAt, k.lastUsedAt ?? 'never']);
-      for (const line of table([['HANDLE', 'SCOPES', 'ALIAS', 'PREFIX', 'CREATED', 'LAST USED'], ...rows])) io.out(line);
+      const rows = keys.map((k) => [k.handle, k.scopes.join(' '), k.platforms?.join(' ') ?? '(all)', k.alias ?? '', `${k.prefix}…`, k.createdAt, k.lastUsedAt ?? 'never']);
+      for (const line of table([['HANDLE', 'SCOPES', 'PLATFORMS', 'ALIAS', 'PREFIX', 'CREATED', 'LAST USED'], ...rows])) io.out(line);
       return;
     }
     case 'revoke':
-      await vault.call('DELETE', `/v1/keys/${encodeURIComponent(command.handle)}`);
-      io.out(`Revoked API key "${command.handle}": it can no longer obtain tokens (tokens already issued expire within their lifetime).`);
+      await vault.revoke(command.handle);
+      io.out(`Revoked API key "${command.handle}": it can no longer obtain tokens, and its tokens are refused within seconds.`);
+      return;
+    case 'disable-bootstrap':
+      await vault.disableBootstrap();
+      io.out('The bootstrap admin key is disabled for good: remove BOOTSTRAP_ADMIN_API_KEY from the vault environment.');
       return;
   }
 }

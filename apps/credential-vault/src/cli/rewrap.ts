@@ -1,5 +1,6 @@
 // Re-wraps every stored secret's data key under the active master key (the
-// first of VAULT_MASTER_KEYS), after a rotation:
+// first of VAULT_MASTER_KEYS) and re-peppers API key hashes under it, after a
+// rotation (and, once after upgrading, peppers API key hashes stored as plain SHA-256):
 //   1. put the new key first in VAULT_MASTER_KEYS, keep the old ones; restart the vault
 //   2. npm run rewrap [-- --batch-size 200]
 //   3. when it reports nothing pending, drop the old keys
@@ -12,6 +13,7 @@ import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { ConfigError, infrastructureEnv, loadConfig } from '@app/config';
 import { dataSourceOptions } from '@app/database';
+import { ApiKeyPepper } from '../crypto/api-key-pepper';
 import { EnvelopeCipher } from '../crypto/envelope-cipher';
 import { LocalKeyring } from '../crypto/local-keyring';
 import { masterKeysSchema } from '../crypto/master-keys';
@@ -69,7 +71,7 @@ export async function runRewrap(argv: string[], env: NodeJS.ProcessEnv = process
   try {
     const actor = `cli:rewrap@${env.USER ?? env.USERNAME ?? 'unknown'}`;
     const reports: RewrapReport[] = [];
-    for (const target of rewrapTargets(dataSource)) reports.push(await rewrapTarget(target, cipher, batchSize, actor, io));
+    for (const target of rewrapTargets(dataSource, new ApiKeyPepper(config.VAULT_MASTER_KEYS))) reports.push(await rewrapTarget(target, cipher, batchSize, actor, io));
     for (const r of reports) {
       io.out(`${r.target}: ${r.rewrapped} re-wrapped under "${cipher.activeKeyId}", ${r.failed.length} failed, ${r.pending} still under an older key`);
       for (const f of r.failed) io.err(`  ${r.target} ${f.id}: ${f.reason}`);

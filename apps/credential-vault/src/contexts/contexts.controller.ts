@@ -18,7 +18,7 @@ export class ContextsController {
   @ApiQuery({ name: 'cursor', required: false, description: '`next` of the previous page' })
   @ApiQuery({ name: 'platformId', required: false })
   @ApiQuery({ name: 'contextId', required: false })
-  @ApiResponse({ status: 200, schema: apiSchema(contextsPage) })
+  @ApiResponse({ status: 200, schema: apiSchema(contextsPage, 'output') })
   list(@Query(new ZodValidationPipe(contextsQuery)) query: ContextsQuery): Promise<{ items: LaunchContextView[]; next?: string }> {
     return this.contexts.list(query);
   }

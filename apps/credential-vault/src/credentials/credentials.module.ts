@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ContextsModule } from '../contexts/contexts.module';
+import { AppliedLaunchEventsRepository } from './applied-launch-events.repository';
 import { CredentialsController } from './credentials.controller';
 import { CredentialsService } from './credentials.service';
 import { LaunchCaptureService } from './launch-capture.service';
@@ -10,7 +11,7 @@ import { ServiceKeyRepository } from './service-key.repository';
 @Module({
   imports: [ContextsModule],
   controllers: [CredentialsController, LaunchCapturedConsumer],
-  providers: [CredentialsService, LaunchCaptureService, ServiceKeyRepository],
+  providers: [CredentialsService, LaunchCaptureService, ServiceKeyRepository, AppliedLaunchEventsRepository],
   exports: [ServiceKeyRepository],
 })
 export class CredentialsModule {}

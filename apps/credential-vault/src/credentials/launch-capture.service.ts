@@ -1,11 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { LaunchSignatureVerifier } from '@app/auth';
 import { contextKey, epochNanos, type ContextTriple, type LaunchCapturedEvent } from '@app/contracts';
 import { AuditLog } from '../audit/audit.log';
 import { LaunchContextRepository } from '../contexts/launch-context.repository';
 import { EnvelopeCipher } from '../crypto/envelope-cipher';
 import type { SealedSecret } from '../crypto/sealed-secret';
 import { SealError, SealOpener } from '../crypto/seal-opener';
+import { AppliedLaunchEventsRepository } from './applied-launch-events.repository';
 import { serviceKeyAad } from './service-key.aad';
 import { ServiceKeyRepository } from './service-key.repository';
 
@@ -26,10 +28,13 @@ const FUTURE_TOLERANCE_MS = 60_000;
 
 /**
  * Stores what launches captured: the context facts, and the serviceKey
- * re-encrypted at rest. A seal that does not open, or that is bound to
- * another context than its event names, is refused with the reason; the
- * rest of the batch is stored. Storage failures throw (the batch is retried;
- * every write is idempotent by event).
+ * re-encrypted at rest. Refused with the reason, the rest of the batch
+ * stored: an event launch did not sign (or whose signed claims are not the
+ * event's), an event id applied before (a replay), a seal that does not
+ * open or is bound to another context than its event names. Anyone who can
+ * write the topic can seal to the public seal key; only launch can sign.
+ * Storage failures throw (the batch is retried in one transaction, the
+ * applied ids with it).
  */
 @Injectable()
 export class LaunchCaptureService {
@@ -38,6 +43,8 @@ export class LaunchCaptureService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly opener: SealOpener,
+    private readonly signatures: LaunchSignatureVerifier,
+    private readonly applied: AppliedLaunchEventsRepository,
     private readonly cipher: EnvelopeCipher,
     private readonly keys: ServiceKeyRepository,
     private readonly contexts: LaunchContextRepository,
@@ -48,11 +55,16 @@ export class LaunchCaptureService {
     const rejected: CaptureRejection[] = [];
     const accepted: Array<{ item: CapturedLaunch; sealed?: SealedSecret }> = [];
     for (const item of items) {
+      const signature = await this.signatures.verify(item.event);
+      if (!signature.ok) {
+        rejected.push({ ref: item.ref, reason: signature.reason });
+        continue;
+      }
       const opened = await this.reseal(item.event);
       if ('reason' in opened) rejected.push({ ref: item.ref, reason: opened.reason });
       else accepted.push({ item, sealed: opened.sealed });
     }
-    if (accepted.length) await this.dataSource.transaction((manager) => this.store(accepted, manager));
+    if (accepted.length) rejected.push(...(await this.dataSource.transaction((manager) => this.store(accepted, manager))));
     for (const r of rejected) this.logger.warn({ ref: r.ref, reason: r.reason }, 'LaunchCaptured refused');
     return { rejected };
   }
@@ -74,9 +86,16 @@ export class LaunchCaptureService {
     }
   }
 
-  private async store(accepted: Array<{ item: CapturedLaunch; sealed?: SealedSecret }>, manager: DataSource['manager']): Promise<void> {
+  /** Applies the accepted events; answers the replays among them, which change nothing. */
+  private async store(accepted: Array<{ item: CapturedLaunch; sealed?: SealedSecret }>, manager: DataSource['manager']): Promise<CaptureRejection[]> {
+    const replays: CaptureRejection[] = [];
     for (const { item, sealed } of accepted) {
       const { event } = item;
+      const before = await this.applied.claim(event.id, manager);
+      if (before) {
+        replays.push({ ref: item.ref, reason: `replayed: event ${event.id} was already applied at ${before.appliedAt}` });
+        continue;
+      }
       const triple: ContextTriple = { platformId: event.data.platformId, contextId: event.data.contextId, resourceLinkId: event.data.resourceLinkId };
       await this.contexts.upsert(event.data, event.time, event.id, manager);
       if (!sealed) continue;
@@ -98,6 +117,7 @@ export class LaunchCaptureService {
         manager,
       );
     }
+    return replays;
   }
 
   /**

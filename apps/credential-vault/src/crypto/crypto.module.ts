@@ -1,5 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { SealKey } from '@app/contracts';
+import { ApiKeyPepper } from './api-key-pepper';
 import { EnvelopeCipher } from './envelope-cipher';
 import { KEY_PROVIDER } from './key-provider';
 import { LocalKeyring } from './local-keyring';
@@ -27,8 +28,9 @@ export class CryptoModule {
         { provide: KEY_PROVIDER, useFactory: () => new LocalKeyring(options.masterKeys) },
         EnvelopeCipher,
         { provide: SealOpener, useFactory: () => SealOpener.create(options.sealPrivateKeys) },
+        { provide: ApiKeyPepper, useFactory: () => new ApiKeyPepper(options.masterKeys) },
       ],
-      exports: [KEY_PROVIDER, EnvelopeCipher, SealOpener],
+      exports: [KEY_PROVIDER, EnvelopeCipher, SealOpener, ApiKeyPepper],
     };
   }
 }

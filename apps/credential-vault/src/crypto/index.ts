@@ -1,3 +1,4 @@
+export * from './api-key-pepper';
 export * from './crypto.module';
 export * from './envelope-cipher';
 export * from './key-provider';

@@ -7,8 +7,8 @@ import type { SealedSecret } from '../crypto/sealed-secret';
 import { privateKeyAad } from './signing-key.aad';
 
 /**
- * The private halves of the token-signing keys (pending and active; a
- * retired key's is erased) for `npm run rewrap`. Without this an old master
+ * The private halves of the token-signing keys (pending, active, and retired
+ * ones still published; erased after that) for `npm run rewrap`. Without this an old master
  * key could not be retired while a key it wraps still signs tokens.
  * A row is updated only if its sealed key did not change since it was read
  * (a rotation may retire it meanwhile).

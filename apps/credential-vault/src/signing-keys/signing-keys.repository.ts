@@ -18,6 +18,13 @@ export interface ActiveKeyRow {
   privateKey: SealedSecret;
 }
 
+export interface PublishableKeyRow {
+  kid: string;
+  alg: string;
+  publicJwk: JWK;
+  privateKey: SealedSecret | null;
+}
+
 export interface RotationOutcome {
   rotated: boolean;
   activeKid: string;
@@ -64,7 +71,7 @@ export class SigningKeysRepository {
       }
       if (active) {
         await tx.query(
-          `UPDATE vault.signing_keys SET retired_at = now(), private_key = NULL, publish_until = now() + ($2::int * interval '1 second') WHERE kid = $1`,
+          `UPDATE vault.signing_keys SET retired_at = now(), publish_until = now() + ($2::int * interval '1 second') WHERE kid = $1`,
           [active.kid, settings.retentionSeconds],
         );
       }
@@ -76,7 +83,9 @@ export class SigningKeysRepository {
         activeKid = await this.insert(tx, await makeKey(), true);
       }
       await this.insert(tx, await makeKey(), false);
-      // Keys whose last token expired long ago leave the table.
+      // A retired key's private half is kept only while its public half is published (it proves the
+      // row was made by the vault); then it is erased, and the row leaves the table a day later.
+      await tx.query(`UPDATE vault.signing_keys SET private_key = NULL WHERE publish_until <= now() AND private_key IS NOT NULL`);
       await tx.query(`DELETE FROM vault.signing_keys WHERE publish_until < now() - interval '1 day'`);
       return { rotated: true, activeKid, retiredKid: active?.kid ?? null };
     });
@@ -90,14 +99,18 @@ export class SigningKeysRepository {
     return row ? { kid: row.kid, alg: row.alg, privateKey: row.private_key } : null;
   }
 
-  /** Every key a token may legitimately name: pending, active, and retired ones still within their retention. */
-  async published(): Promise<JWK[]> {
+  /**
+   * Every key a token may legitimately name (pending, active, and retired ones
+   * still within their retention), with its sealed private half, which the
+   * service checks before publishing it.
+   */
+  async published(): Promise<PublishableKeyRow[]> {
     const rows = (await this.db.query(
-      `SELECT public_jwk FROM vault.signing_keys
+      `SELECT kid, alg, public_jwk, private_key FROM vault.signing_keys
         WHERE retired_at IS NULL OR publish_until > now()
         ORDER BY activated_at DESC NULLS FIRST, created_at DESC`,
-    )) as Array<{ public_jwk: JWK }>;
-    return rows.map((r) => r.public_jwk);
+    )) as Array<{ kid: string; alg: string; public_jwk: JWK; private_key: SealedSecret | null }>;
+    return rows.map((r) => ({ kid: r.kid, alg: r.alg, publicJwk: r.public_jwk, privateKey: r.private_key }));
   }
 
   private async insert(tx: EntityManager, key: NewSigningKey, active: boolean): Promise<string> {

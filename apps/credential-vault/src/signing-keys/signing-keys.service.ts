@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose';
 import { ACCESS_TOKEN_ALGORITHM } from '@app/auth';
 import { EnvelopeCipher } from '../crypto';
-import { SigningKeysRepository, type NewSigningKey, type RotationMode, type RotationOutcome } from './signing-keys.repository';
+import { SigningKeysRepository, type NewSigningKey, type PublishableKeyRow, type RotationMode, type RotationOutcome } from './signing-keys.repository';
 import { privateKeyAad } from './signing-key.aad';
 
 export const SIGNING_KEY_SETTINGS = Symbol('SIGNING_KEY_SETTINGS');
@@ -36,6 +36,7 @@ export class SigningKeysService {
   private readonly logger = new Logger(SigningKeysService.name);
   private activeKey: { value: Promise<ActiveSigningKey>; loadedAt: number } | undefined;
   private jwks: { value: Promise<JSONWebKeySet>; loadedAt: number } | undefined;
+  private readonly refusedKids = new Set<string>();
 
   constructor(
     private readonly keys: SigningKeysRepository,
@@ -69,17 +70,49 @@ export class SigningKeysService {
     return this.activeKey.value;
   }
 
-  /** The JWKS document: pending, active and recently retired public keys. */
+  /**
+   * The JWKS document: pending, active and recently retired public keys, each
+   * only if its sealed private half opens under a master key and is the
+   * private half of that very public key. A row written straight into the
+   * table (by someone without the master key) is never published, so it can
+   * never verify a token, here or in any app.
+   */
   publicJwks(options: { fresh?: boolean } = {}): Promise<JSONWebKeySet> {
     const now = Date.now();
     if (options.fresh || !this.jwks || now - this.jwks.loadedAt > JWKS_CACHE_MS) {
-      const value = this.keys.published().then((keys) => ({ keys }));
+      const value = this.keys.published().then(async (rows) => {
+        const keys: JWK[] = [];
+        for (const row of rows) if (await this.isGenuine(row)) keys.push(row.publicJwk);
+        return { keys };
+      });
       value.catch(() => {
         if (this.jwks?.value === value) this.jwks = undefined;
       });
       this.jwks = { value, loadedAt: now };
     }
     return this.jwks.value;
+  }
+
+  private async isGenuine(row: PublishableKeyRow): Promise<boolean> {
+    const refuse = (reason: string): false => {
+      // Once per key and process: the JWKS is rebuilt every few seconds.
+      if (!this.refusedKids.has(row.kid)) {
+        this.refusedKids.add(row.kid);
+        this.logger.error({ kid: row.kid, reason }, 'signing key not published: it was not made by this vault (or its master key is gone)');
+      }
+      return false;
+    };
+    if (!row.privateKey) return refuse('no sealed private key');
+    let privateJwk: JWK;
+    try {
+      privateJwk = JSON.parse(await this.cipher.decrypt(row.privateKey, privateKeyAad(row.kid))) as JWK;
+    } catch (error) {
+      return refuse((error as Error).message);
+    }
+    const pub = row.publicJwk;
+    const matches =
+      pub.kid === row.kid && pub.alg === row.alg && privateJwk.kty === pub.kty && privateJwk.crv === pub.crv && privateJwk.x === pub.x && privateJwk.y === pub.y && !('d' in pub);
+    return matches || refuse('the private half does not match the public key');
   }
 
   private async loadActiveKey(): Promise<ActiveSigningKey> {

@@ -26,12 +26,15 @@ export class AccessTokenIssuer {
     @Inject(TOKEN_SETTINGS) private readonly settings: TokenSettings,
   ) {}
 
-  /** `apiKeyId` goes in the `akid` claim, so the vault can refuse the token once that key is revoked. */
-  async issue(subject: string, scopes: readonly string[], apiKeyId?: string): Promise<IssuedToken> {
+  /**
+   * `apiKeyId` goes in the `akid` claim, so the token is refused once that key is revoked;
+   * `platforms` (a scoped key's list) in the `platforms` claim, left out for an unrestricted key.
+   */
+  async issue(subject: string, scopes: readonly string[], apiKeyId?: string, platforms?: readonly string[]): Promise<IssuedToken> {
     const key = await this.signingKeys.activeSigningKey();
     const issuedAt = Math.floor(Date.now() / 1000);
     const scope = formatScopeClaim(scopes);
-    const accessToken = await new SignJWT({ scope, client_id: subject, ...(apiKeyId ? { akid: apiKeyId } : {}) })
+    const accessToken = await new SignJWT({ scope, client_id: subject, ...(apiKeyId ? { akid: apiKeyId } : {}), ...(platforms ? { platforms: [...platforms] } : {}) })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYPE })
       .setIssuer(this.settings.issuer)
       .setAudience(this.settings.audience)

@@ -1,6 +1,8 @@
-import { Controller, Header, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { apiSchema, NoStore } from '@app/http';
+import { tokenResponse } from './token.response';
 import { TokensService } from './tokens.service';
 
 export interface TokenResponse {
@@ -20,9 +22,10 @@ export class TokensController {
   @Post()
   @HttpCode(200)
   // RFC 6749 §5.1: token responses must not be cached.
-  @Header('Cache-Control', 'no-store')
+  @NoStore()
   @ApiBearerAuth()
-  @ApiOkResponse({ description: '`{ access_token, token_type: "Bearer", expires_in, scope }`' })
+  @ApiOperation({ summary: 'Exchange an API key for a short-lived access token' })
+  @ApiOkResponse({ description: 'a bearer JWT for the key\'s scopes', schema: apiSchema(tokenResponse, 'output') })
   @ApiUnauthorizedResponse({ description: 'missing or invalid API key (the same answer for every reason)' })
   @ApiTooManyRequestsResponse({ description: 'too many failed presentations from this address or for this key; see Retry-After' })
   async exchange(@Req() request: FastifyRequest): Promise<TokenResponse> {

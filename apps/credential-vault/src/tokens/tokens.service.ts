@@ -36,14 +36,22 @@ export class TokensService {
     // Counted as a failure before the look-up and forgiven after a success, so a burst of
     // concurrent guesses cannot all slip in while the first ones are still being checked.
     this.limiter.recordFailure(subjects);
-    const identity = presented ? await this.authenticator.authenticate(presented) : null;
-    if (!identity) {
+    const outcome = presented ? await this.authenticator.authenticate(presented) : undefined;
+    if (!outcome || 'refused' in outcome) {
+      if (outcome?.refused === 'bootstrap_disabled') {
+        // Only whoever holds the bootstrap key sees this answer, so it gives nothing away; it is not a guess either.
+        this.limiter.forgive(subjects);
+        this.metrics.record('bootstrap_disabled');
+        this.logger.warn({ clientAddress }, 'disabled bootstrap key presented at token exchange');
+        throw new DomainError('unauthorized', 'the bootstrap admin key is disabled: use an admin API key of your own');
+      }
       this.metrics.record('refused');
       this.logger.warn({ clientAddress }, 'API key refused at token exchange');
       throw new DomainError('unauthorized', presented ? REFUSED : 'missing API key: send Authorization: Bearer <api key>');
     }
     this.limiter.forgive(subjects);
-    const issued = await this.issuer.issue(identity.handle, identity.scopes, identity.apiKeyId);
+    const { identity } = outcome;
+    const issued = await this.issuer.issue(identity.handle, identity.scopes, identity.apiKeyId, identity.platforms);
     this.metrics.record('issued');
     return issued;
   }

@@ -17,7 +17,7 @@ import { TokensModule } from './tokens.module';
 export class VaultAuthModule {
   static forRoot(config: VaultConfig): DynamicModule {
     const signingKeys = SigningKeysModule.forRoot({ tokenTtlSeconds: config.JWT_TTL_SECONDS, rotationHours: config.JWT_ROTATION_HOURS });
-    const apiKeys = ApiKeysModule.forRoot({ bootstrapAdminKey: config.BOOTSTRAP_ADMIN_API_KEY });
+    const apiKeys = ApiKeysModule.forRoot({ bootstrapAdminKey: config.BOOTSTRAP_ADMIN_API_KEY, tokenTtlSeconds: config.JWT_TTL_SECONDS });
     return {
       module: VaultAuthModule,
       imports: [

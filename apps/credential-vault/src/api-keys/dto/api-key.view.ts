@@ -5,6 +5,8 @@ export interface ApiKeyView {
   handle: string;
   alias: string | null;
   scopes: string[];
+  /** Platform ids the key is limited to; null when it reaches every platform. */
+  platforms: string[] | null;
   /** The key's first characters, to recognise it in a secret scanner's report. */
   prefix: string;
   createdAt: string;
@@ -21,6 +23,7 @@ export function apiKeyView(entity: ApiKeyEntity): ApiKeyView {
     handle: entity.handle,
     alias: entity.alias,
     scopes: entity.scopes,
+    platforms: entity.platforms,
     prefix: entity.keyPrefix,
     createdAt: entity.createdAt.toISOString(),
     lastUsedAt: entity.lastUsedAt?.toISOString() ?? null,
