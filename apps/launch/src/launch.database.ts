@@ -7,7 +7,7 @@ export const LAUNCH_CONFIG = Symbol('LAUNCH_CONFIG');
 
 /** Every entity and migration of the launch schema, in one list. */
 export function launchDatabase(config: Pick<LaunchConfig, 'DATABASE_URL'>): AppDatabaseOptions {
-  return { url: config.DATABASE_URL, schema: 'launch', entities: [OutboxEntry], migrations: [CreateLaunchOutbox1763900000000] };
+  return { url: config.DATABASE_URL, schema: 'launch', applicationName: 'launch', entities: [OutboxEntry], migrations: [CreateLaunchOutbox1763900000000] };
 }
 
 export const LAUNCH_DATABASE = (config: LaunchConfig) => dataSourceOptions(launchDatabase(config));

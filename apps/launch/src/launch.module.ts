@@ -4,6 +4,7 @@ import { advisoryLockKey } from '@app/database';
 import { HealthModule } from '@app/health';
 import { MessagingModule, OutboxModule } from '@app/messaging';
 import { ObservabilityModule } from '@app/observability';
+import { AdmissionModule } from './admission/admission.module';
 import { CaptureModule } from './capture/capture.module';
 import { IdTokenModule } from './id-token/id-token.module';
 import { LandingModule } from './landing/landing.module';
@@ -29,6 +30,7 @@ export class LaunchModule {
           publishTimeoutMs: config.LAUNCH_PUBLISH_TIMEOUT_MS,
           drainIntervalMs: config.LAUNCH_OUTBOX_DRAIN_INTERVAL_MS,
         }),
+        AdmissionModule.forRoot({ ratePerMinute: config.LAUNCH_RATE_LIMIT }),
         IdTokenModule.forRoot(config),
         CaptureModule.forRoot(config),
         LandingModule,

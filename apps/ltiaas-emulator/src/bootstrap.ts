@@ -66,6 +66,15 @@ export async function createEmulatorApp(config: EmulatorConfig, options: Emulato
     done();
   });
 
+  if (!config.rateLimitHeaders) {
+    // LTIAAS documents no rate-limit headers and nothing says the LMS's reach the client
+    // (reference §11): in this mode a client must pace itself without them.
+    fastify.addHook('onSend', (req: FastifyRequest, reply, payload, done) => {
+      if (isLtiaasPath(req.url)) reply.removeHeader('retry-after').removeHeader('x-rate-limit-remaining');
+      done(null, payload);
+    });
+  }
+
   const docs = options.docs ?? 'ui';
   if (docs) {
     const document = SwaggerModule.createDocument(

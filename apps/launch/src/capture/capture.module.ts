@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { LaunchSigner } from '@app/auth';
 import { ReliablePublisher } from '@app/messaging';
 import type { LaunchConfig } from '../launch.config';
 import { SEAL_PUBLIC_KEY, ServiceKeySealer } from '../sealing/service-key.sealer';
@@ -20,6 +21,7 @@ export class CaptureModule {
         LaunchClock,
         // Imported once, at boot: the hot path only encrypts.
         { provide: SEAL_PUBLIC_KEY, useValue: config.VAULT_SEAL_PUBLIC_JWK },
+        { provide: LaunchSigner, useValue: new LaunchSigner(config.LAUNCH_SIGNING_PRIVATE_JWK) },
         { provide: TOOL_APP_REDIRECT, useValue: new ToolAppRedirect(config.TOOL_APP_URL) },
         { provide: LAUNCH_EVENTS, inject: [ReliablePublisher], useFactory: (publisher: ReliablePublisher) => new KafkaLaunchEventSink(publisher) },
       ],

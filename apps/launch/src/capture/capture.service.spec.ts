@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { LaunchSignatureVerifier, LaunchSigner, launchSigningPrivateJwkSchema, launchSigningPublicJwksSchema } from '@app/auth';
 import { loadConfig } from '@app/config';
 import { LAUNCH_CAPTURED_V1, launchCapturedEvent, type LaunchCapturedEvent, sealPublicJwkSchema } from '@app/contracts';
 import { DomainError } from '@app/http';
@@ -10,6 +11,11 @@ import { CaptureService } from './capture.service';
 import { LaunchClock } from './launch-clock';
 import type { LaunchEventSink } from './launch-event.sink';
 import { ToolAppRedirect } from './tool-app.redirect';
+import { launchSigningPair } from '../../../../test/support/launch-signing';
+
+const signing = launchSigningPair();
+const signer = new LaunchSigner(loadConfig(z.object({ K: launchSigningPrivateJwkSchema }), { K: signing.env.LAUNCH_SIGNING_PRIVATE_JWK }).K);
+const verifier = new LaunchSignatureVerifier(loadConfig(z.object({ K: launchSigningPublicJwksSchema }), { K: signing.env.LAUNCH_SIGNING_PUBLIC_JWKS }).K);
 
 const idToken: IdToken = {
   user: { id: 'u-1', roles: ['Learner'] },
@@ -34,7 +40,7 @@ function setup(options: { token?: IdToken | Error; publish?: () => Promise<'kafk
       return options.publish ? options.publish() : 'kafka';
     }),
   };
-  const service = new CaptureService(idTokens, new ServiceKeySealer(recipient), events, new LaunchClock(), new ToolAppRedirect(options.toolAppUrl));
+  const service = new CaptureService(idTokens, new ServiceKeySealer(recipient), signer, events, new LaunchClock(), new ToolAppRedirect(options.toolAppUrl));
   return { service, published, idTokens };
 }
 
@@ -49,6 +55,7 @@ describe('CaptureService', () => {
     expect(event).toMatchObject({ type: LAUNCH_CAPTURED_V1, source: 'launch', correlationid: 'req-1', data: { platformId: 'p-1', contextId: 'c-1', resourceLinkId: 'r-1' } });
     expect(event.time).toBe(event.data.launchedAt);
     expect(JSON.stringify(event)).not.toContain('svc-1');
+    expect(await verifier.verify(event)).toEqual({ ok: true, kid: expect.any(String) });
   });
 
   it('leaves out a request id that the contract would refuse', async () => {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Counter, type Registry } from 'prom-client';
-import { envelope, LAUNCH_CAPTURED_V1 } from '@app/contracts';
+import { LaunchSigner } from '@app/auth';
+import { envelope, EVENT_SOURCES, LAUNCH_CAPTURED_V1 } from '@app/contracts';
 import { METRICS_REGISTRY } from '@app/observability';
 import { ID_TOKEN_SOURCE, type IdTokenSource } from '../id-token/id-token.source';
 import { ServiceKeySealer } from '../sealing/service-key.sealer';
@@ -19,8 +20,8 @@ export interface CaptureOutcome {
 const CORRELATION_ID = /^[\w.:-]{1,200}$/;
 
 /**
- * A launch: read the ID token, seal the serviceKey for the vault, publish
- * LaunchCaptured, and send the user on. Once LTIAAS has vouched for the ltik
+ * A launch: read the ID token, seal the serviceKey for the vault, sign and
+ * publish LaunchCaptured, and send the user on. Once LTIAAS has vouched for the ltik
  * the user is always sent on: an event that cannot be built or stored is
  * logged and counted, and the next launch of the context captures again.
  */
@@ -32,6 +33,7 @@ export class CaptureService {
   constructor(
     @Inject(ID_TOKEN_SOURCE) private readonly idTokens: IdTokenSource,
     private readonly sealer: ServiceKeySealer,
+    private readonly signer: LaunchSigner,
     @Inject(LAUNCH_EVENTS) private readonly events: LaunchEventSink,
     private readonly clock: LaunchClock,
     @Inject(TOOL_APP_REDIRECT) private readonly toolApp: ToolAppRedirect,
@@ -48,16 +50,18 @@ export class CaptureService {
       this.logger.warn({ requestId, platformId: token.platform.id, reason: mapped.reason }, 'launch not captured');
       return this.done(redirectTo, 'not-captured');
     }
-    const event = envelope(LAUNCH_CAPTURED_V1, 'launch', mapped.data, {
+    const unsigned = envelope(LAUNCH_CAPTURED_V1, EVENT_SOURCES.launch, mapped.data, {
       time: mapped.data.launchedAt,
       ...(CORRELATION_ID.test(requestId) ? { correlationId: requestId } : {}),
     });
     try {
+      // Signed last, over the finished event: the vault and grading act only on what verifies.
+      const event = { ...unsigned, launchsignature: await this.signer.sign(unsigned) };
       const route = await this.events.publish(event);
       return this.done(redirectTo, route);
     } catch (error) {
       const { platformId, contextId, resourceLinkId } = mapped.data;
-      this.logger.error({ err: error, requestId, eventId: event.id, platformId, contextId, resourceLinkId }, 'LaunchCaptured lost: neither Kafka nor the outbox took it');
+      this.logger.error({ err: error, requestId, eventId: unsigned.id, platformId, contextId, resourceLinkId }, 'LaunchCaptured lost: neither signing, Kafka nor the outbox took it');
       return this.done(redirectTo, 'lost');
     }
   }

@@ -1,10 +1,12 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { LtiaasClient, LtiaasModule } from '@app/ltiaas';
 import { createLogger } from '@app/observability';
+import { AdmissionMetrics } from '../admission/admission.metrics';
 import type { LaunchConfig } from '../launch.config';
+import { BoundedIdTokenSource } from './bounded-id-token.source';
 import { ID_TOKEN_SOURCE, LtiaasIdTokenSource } from './id-token.source';
 
-/** One LTIAAS client for the app, behind the IdTokenSource port. */
+/** One LTIAAS client for the app, behind the IdTokenSource port, with at most LAUNCH_LTIAAS_MAX_IN_FLIGHT calls in flight. */
 @Global()
 @Module({})
 export class IdTokenModule {
@@ -18,7 +20,13 @@ export class IdTokenModule {
           logger: createLogger({ app: 'launch', level: config.LOG_LEVEL }),
         })),
       ],
-      providers: [{ provide: ID_TOKEN_SOURCE, inject: [LtiaasClient], useFactory: (client: LtiaasClient) => new LtiaasIdTokenSource(client) }],
+      providers: [
+        {
+          provide: ID_TOKEN_SOURCE,
+          inject: [LtiaasClient, AdmissionMetrics],
+          useFactory: (client: LtiaasClient, metrics: AdmissionMetrics) => new BoundedIdTokenSource(new LtiaasIdTokenSource(client), config.LAUNCH_LTIAAS_MAX_IN_FLIGHT, metrics),
+        },
+      ],
       exports: [ID_TOKEN_SOURCE],
     };
   }

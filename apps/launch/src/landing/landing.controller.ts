@@ -1,9 +1,10 @@
-import { Controller, Get, Inject, Query, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Get, Inject, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ZodValidationPipe } from '@app/http';
 import { launchQuery, type LaunchQuery } from '../capture/dto/launch-query';
 import { ID_TOKEN_SOURCE, type IdTokenSource } from '../id-token/id-token.source';
+import { LaunchRateLimitGuard } from '../admission/launch-rate-limit.guard';
 import { PageErrorFilter } from '../pages/page-error.filter';
 import { PAGE_HEADERS } from '../pages/html';
 import { landingViewOf, renderLanding } from './landing.view';
@@ -12,6 +13,7 @@ import { landingViewOf, renderLanding } from './landing.view';
 @ApiExcludeController()
 @Controller('app')
 @UseFilters(PageErrorFilter)
+@UseGuards(LaunchRateLimitGuard)
 export class LandingController {
   constructor(@Inject(ID_TOKEN_SOURCE) private readonly idTokens: IdTokenSource) {}
 

@@ -18,7 +18,9 @@ export class PageErrorFilter implements ExceptionFilter {
     if (!wantsHtml(request.headers.accept)) return this.json.catch(exception, host);
     const status = statusOf(exception);
     if (status >= 500 && status !== 502) this.logger.error({ err: exception }, 'page request failed');
-    void host.switchToHttp().getResponse<FastifyReply>().status(status).headers(PAGE_HEADERS).send(errorPage(status));
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (exception instanceof DomainError && exception.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(exception.retryAfterSeconds));
+    void reply.status(status).headers(PAGE_HEADERS).send(errorPage(status));
   }
 }
 

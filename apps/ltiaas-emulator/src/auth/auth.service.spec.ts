@@ -1,4 +1,4 @@
-import { EmulatorClock } from '../clock/clock';
+import { Clock } from '../clock/clock';
 import { LtiaasError } from '../common/ltiaas.error';
 import { EmulatorConfig } from '../config/emulator.config';
 import { AuthService } from './auth.service';
@@ -7,8 +7,21 @@ import { CredentialsStore } from './credentials.store';
 const KEY = 'k:with:colons';
 const context = { platformId: 'p', contextId: 'c', resourceLinkId: 'r', services: { ags: true, nrps: true, deepLinking: false } };
 
+/** Time that moves only when told: the 24-hour edge is checked to the millisecond, however slow the machine. */
+class StillClock extends Clock {
+  private at = Date.parse('2026-01-01T00:00:00Z');
+
+  now(): number {
+    return this.at;
+  }
+
+  advance(ms: number): void {
+    this.at += ms;
+  }
+}
+
 function setup() {
-  const clock = new EmulatorClock();
+  const clock = new StillClock();
   const credentials = new CredentialsStore();
   const auth = new AuthService({ apiKey: KEY } as EmulatorConfig, credentials, clock);
   const launch = credentials.issueLtik({ ...context, issuedAt: clock.now(), userId: 'u', roles: [], targetUrl: 'http://t' });

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import '../common/request-meta';
 import { FaultEngine } from '../faults/fault.engine';
+import { Counters } from '../inspection/counters';
 import { namedError } from '../faults/fault-responses';
 import { RegistryStore } from '../lms/registry.store';
 import { AuthService } from './auth.service';
@@ -21,6 +22,7 @@ export class LtiaasGuard implements CanActivate {
     private readonly auth: AuthService,
     private readonly registry: RegistryStore,
     private readonly faults: FaultEngine,
+    private readonly counters: Counters,
   ) {}
 
   canActivate(ctx: ExecutionContext): boolean | Promise<boolean> {
@@ -42,6 +44,7 @@ export class LtiaasGuard implements CanActivate {
       if (meta.service && !auth.services[meta.service]) throw namedError('SERVICE_NOT_AVAILABLE_FOR_CONTEXT');
     }
 
+    if (meta.name === 'scores.post') this.trackScorePost(req, reply);
     const outcome = this.faults.evaluate(meta.name, req.emulator.platformId, reply);
     req.emulator.fault = outcome.label;
     if (outcome.delayMs > 0) {
@@ -51,5 +54,14 @@ export class LtiaasGuard implements CanActivate {
     }
     if (outcome.failure) throw outcome.failure;
     return true;
+  }
+
+  /** Open from here (before any injected latency) until answered: tests see two posts for one (line item, user) at once. */
+  private trackScorePost(req: FastifyRequest<{ Params: Record<string, string | undefined> }>, reply: FastifyReply): void {
+    const userId = (req.body as { userId?: unknown } | undefined)?.userId;
+    if (typeof userId !== 'string' || !req.params.lineItemID) return;
+    const close = this.counters.scorePostOpened(req.params.lineItemID, userId);
+    reply.raw.once('close', close);
+    reply.raw.once('finish', close);
   }
 }

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 
 /** `details` of the LTIAAS error envelope (reference §3; SDK `apiError.ts` schema). */
 export interface LtiaasErrorDetails {
+  code?: string;
   message?: string;
   description?: string;
   errors?: Array<{ path: string; message: string }>;
@@ -29,12 +30,14 @@ export class LtiaasError extends Error {
     readonly status: number,
     readonly details: LtiaasErrorDetails,
     readonly headers: Readonly<Record<string, string>> = {},
+    /** The envelope's `error`; the status's reason phrase unless LTIAAS put a code there. */
+    readonly error: string = reasonPhrase(status),
   ) {
-    super(details.message ?? reasonPhrase(status));
+    super(details.message ?? error);
   }
 
   body(): LtiaasErrorBody {
-    return { status: this.status, error: reasonPhrase(this.status), details: this.details };
+    return { status: this.status, error: this.error, details: this.details };
   }
 
   /** The one 401 body the reference documents for ltik and serviceKey failures. */

@@ -44,6 +44,7 @@ const EnvSchema = z.object({
   EMULATOR_LAUNCH_TARGET: httpUrl.default('http://127.0.0.1:3001/launch'),
   EMULATOR_PAGE_SIZE: int(1, 10000).default(50),
   EMULATOR_REQUEST_LOG_SIZE: int(1, 1_000_000).default(1000),
+  EMULATOR_RATE_LIMIT_HEADERS: z.enum(['true', 'false']).default('true'),
 });
 
 export interface EmulatorConfig {
@@ -58,6 +59,8 @@ export interface EmulatorConfig {
   launchTarget: string;
   pageSize: number;
   requestLogSize: number;
+  /** false: `Retry-After` and `X-Rate-Limit-Remaining` never reach the client, as with real LTIAAS. */
+  rateLimitHeaders: boolean;
 }
 
 /**
@@ -79,6 +82,7 @@ export function parseEmulatorConfig(env: Record<string, string | undefined>): Em
     launchTarget: e.EMULATOR_LAUNCH_TARGET,
     pageSize: e.EMULATOR_PAGE_SIZE,
     requestLogSize: e.EMULATOR_REQUEST_LOG_SIZE,
+    rateLimitHeaders: e.EMULATOR_RATE_LIMIT_HEADERS === 'true',
   };
 }
 

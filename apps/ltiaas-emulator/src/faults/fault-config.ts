@@ -82,6 +82,15 @@ const ltiaasError = z.strictObject({
   code: z.enum(LTIAAS_ERROR_CODES),
   /** The reference does not document these statuses; see README for the defaults. */
   status: z.number().int().min(400).max(599).optional(),
+  /** Where the code travels: LTIAAS has been seen to use all three (reference §11). */
+  codeIn: z.enum(['details.message', 'details.code', 'error']).default('details.message'),
+});
+
+/** The LMS refusing LTIAAS itself (its access token or scopes), relayed with `externalError: true`. */
+const lmsRefused = z.strictObject({
+  kind: z.literal('lms-refused'),
+  ...common,
+  status: z.union([z.literal(401), z.literal(403)]).default(401),
 });
 
 /** A token bucket per platform: beyond it, 429 (or Canvas's 403). */
@@ -100,6 +109,7 @@ export const FaultRuleSchema = z.discriminatedUnion('kind', [
   forbiddenRateLimit,
   connectionReset,
   ltiaasError,
+  lmsRefused,
   rateLimit,
 ]);
 export type FaultRule = z.infer<typeof FaultRuleSchema>;

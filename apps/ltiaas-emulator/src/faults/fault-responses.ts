@@ -11,9 +11,12 @@ export const LTIAAS_ERROR_DEFAULTS: Record<LtiaasErrorCode, { status: number; de
   UNREGISTERED_OR_INACTIVE_PLATFORM: { status: 401, description: 'Unregistered or inactive platform.' },
 };
 
-export function namedError(code: LtiaasErrorCode, status?: number): LtiaasError {
+export function namedError(code: LtiaasErrorCode, status?: number, codeIn: 'details.message' | 'details.code' | 'error' = 'details.message'): LtiaasError {
   const defaults = LTIAAS_ERROR_DEFAULTS[code];
-  return new LtiaasError(status ?? defaults.status, { message: code, description: defaults.description });
+  const finalStatus = status ?? defaults.status;
+  if (codeIn === 'details.code') return new LtiaasError(finalStatus, { code, description: defaults.description });
+  if (codeIn === 'error') return new LtiaasError(finalStatus, { description: defaults.description }, {}, code);
+  return new LtiaasError(finalStatus, { message: code, description: defaults.description });
 }
 
 const GATEWAY_PAGES: Record<number, string> = {
@@ -46,6 +49,8 @@ export function lmsFailure(rule: Exclude<FaultRule, { kind: 'latency' | 'rate-li
     case 'connection-reset':
       return new ConnectionResetSignal();
     case 'ltiaas-error':
-      return namedError(rule.code, rule.status);
+      return namedError(rule.code, rule.status, rule.codeIn);
+    case 'lms-refused':
+      return LtiaasError.fromLms(rule.status, { errors: [{ message: rule.status === 401 ? 'Invalid access token.' : 'Insufficient scopes on access token.' }] });
   }
 }

@@ -28,6 +28,8 @@ export class IdTokenBuilder {
       deepLinking: { available: launch.services.deepLinking },
       namesAndRoles: { available: launch.services.nrps },
       assignmentAndGrades,
+      // LTI 1.1 Basic Outcomes: the official SDK's schema requires the claim (reference §11).
+      outcomes: { available: false },
     };
     if (launch.serviceKey !== undefined) services.serviceKey = launch.serviceKey;
     return {

@@ -9,6 +9,10 @@ export interface CountersSnapshot {
   scoresAccepted: number;
   scoresRefused: number;
   connectionResets: number;
+  /** Score posts that arrived while another post for the same (line item, user) was still being answered. */
+  overlappingScorePosts: number;
+  /** Scores applied with a timestamp older than the one on record ("stamped" platforms apply them; strict ones refuse). */
+  scoreRegressions: number;
   /** CPU the emulator's process has used (user + system), for throughput per core. */
   processCpuMs: number;
 }
@@ -28,6 +32,26 @@ export class Counters {
   scoresAccepted = 0;
   scoresRefused = 0;
   connectionResets = 0;
+  overlappingScorePosts = 0;
+  scoreRegressions = 0;
+  /** Score posts being answered, per (line item, user). */
+  private readonly postsInFlight = new Map<string, number>();
+
+  /** A score post arrived: counts an overlap if one for the same (line item, user) is still open; call the answer when answered. */
+  scorePostOpened(lineItemId: string, userId: string): () => void {
+    const key = `${lineItemId}\n${userId}`;
+    const open = this.postsInFlight.get(key) ?? 0;
+    if (open > 0) this.overlappingScorePosts++;
+    this.postsInFlight.set(key, open + 1);
+    let closed = false;
+    return () => {
+      if (closed) return;
+      closed = true;
+      const left = (this.postsInFlight.get(key) ?? 1) - 1;
+      if (left > 0) this.postsInFlight.set(key, left);
+      else this.postsInFlight.delete(key);
+    };
+  }
 
   request(endpoint: string, status: number): void {
     this.requests++;
@@ -49,6 +73,8 @@ export class Counters {
       scoresAccepted: this.scoresAccepted,
       scoresRefused: this.scoresRefused,
       connectionResets: this.connectionResets,
+      overlappingScorePosts: this.overlappingScorePosts,
+      scoreRegressions: this.scoreRegressions,
       processCpuMs: cpuMs(),
     };
   }
@@ -62,6 +88,8 @@ export class Counters {
     this.scoresAccepted = 0;
     this.scoresRefused = 0;
     this.connectionResets = 0;
+    this.overlappingScorePosts = 0;
+    this.scoreRegressions = 0;
   }
 }
 

@@ -16,12 +16,16 @@ const fields = {
   gradesReleased: z.boolean().optional(),
 };
 
-/** POST body: the LMS sets `id`, so a tool must not send one (reference §5.2). */
-export const CreateLineItemBody = z.strictObject(fields);
+/**
+ * POST body: the LMS sets `id`, so a tool must not send one (reference §5.2). Fields beyond
+ * the AGS ones are LMS extensions (Canvas's `submissionType`, …): LTIAAS passes them through
+ * and the LMS keeps them (reference §11).
+ */
+export const CreateLineItemBody = z.looseObject({ ...fields, id: z.never({ error: 'the LMS assigns the id' }).optional() });
 export type CreateLineItemBody = z.infer<typeof CreateLineItemBody>;
 
 /** PUT body: full replacement; an echoed `id` must be the item's own. */
-export const ReplaceLineItemBody = z.strictObject({ id: z.string().optional(), ...fields });
+export const ReplaceLineItemBody = z.looseObject({ id: z.string().optional(), ...fields });
 export type ReplaceLineItemBody = z.infer<typeof ReplaceLineItemBody>;
 
 export const ListLineItemsQuery = z.object({
@@ -45,9 +49,10 @@ export interface LineItemView {
   startDateTime?: string;
   endDateTime?: string;
   gradesReleased?: boolean;
+  [extension: string]: unknown;
 }
 
 export function toView(item: LineItem): LineItemView {
-  const { platformId: _p, contextId: _c, ...view } = item;
-  return view;
+  const { platformId: _p, contextId: _c, extensions, ...view } = item;
+  return { ...extensions, ...view };
 }

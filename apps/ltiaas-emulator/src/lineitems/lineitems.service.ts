@@ -128,5 +128,19 @@ function fieldsOf(body: CreateLineItemBody): LineItemFields {
     if (value !== undefined) fields[key] = value;
   }
   if (body.gradesReleased !== undefined) fields.gradesReleased = body.gradesReleased;
+  const extensions = Object.fromEntries(Object.entries(body).filter(([key]) => !AGS_FIELDS.has(key)));
+  if (Object.keys(extensions).length > 0) fields.extensions = extensions;
   return fields;
 }
+
+const AGS_FIELDS: ReadonlySet<string> = new Set([
+  'id',
+  'label',
+  'scoreMaximum',
+  'resourceLinkId',
+  'resourceId',
+  'tag',
+  'startDateTime',
+  'endDateTime',
+  'gradesReleased',
+]);

@@ -26,6 +26,8 @@ export interface Registration {
   authConfig: { key: string; method: AuthConfigMethod };
   publicKey: string;
   active: boolean;
+  /** Where the LMS's access tokens are audienced, when it differs from the token endpoint. */
+  authorizationServer?: string;
   /** Not part of the platform object; shown in ID tokens. */
   deploymentId: string;
   productFamilyCode: string;
@@ -78,6 +80,8 @@ export interface LineItem {
   startDateTime?: string;
   endDateTime?: string;
   gradesReleased?: boolean;
+  /** Fields beyond AGS's (LMS extensions), kept and echoed as the tool sent them. */
+  extensions?: Record<string, unknown>;
 }
 
 export const ACTIVITY_PROGRESS = ['Initialized', 'Started', 'InProgress', 'Submitted', 'Completed'] as const;

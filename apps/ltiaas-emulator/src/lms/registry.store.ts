@@ -5,7 +5,7 @@ import { PlatformSettings, Registration } from './lms.types';
 
 export type RegistrationFields = Pick<
   Registration,
-  'url' | 'clientId' | 'name' | 'authenticationEndpoint' | 'accesstokenEndpoint' | 'authConfig'
+  'url' | 'clientId' | 'name' | 'authenticationEndpoint' | 'accesstokenEndpoint' | 'authConfig' | 'authorizationServer'
 >;
 
 const DEFAULT_SETTINGS: PlatformSettings = { timestampMode: 'stamped', rateLimit: null };

@@ -3,8 +3,10 @@ import { Registration } from '../lms/lms.types';
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 
-/** POST and PUT body: every field required (reference §5.13). */
+/** POST and PUT body: these fields required (reference §5.13); `active` and `authorizationServer` optional (§11). */
 export const PlatformBody = z.strictObject({
+  active: z.boolean().optional(),
+  authorizationServer: httpUrl.optional(),
   url: httpUrl,
   clientId: z.string().min(1),
   name: z.string().min(1),
@@ -34,5 +36,6 @@ export function toPlatformView(r: Registration): PlatformView {
     authConfig: { ...r.authConfig },
     publicKey: r.publicKey,
     active: r.active,
+    ...(r.authorizationServer === undefined ? {} : { authorizationServer: r.authorizationServer }),
   };
 }

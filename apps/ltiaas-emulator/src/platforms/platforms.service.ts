@@ -28,14 +28,19 @@ export class PlatformsService {
 
   create(body: PlatformBody): PlatformView {
     this.refuseDuplicate(body);
-    // Manual registrations are usable right away; dynamic ones follow autoActivate.
-    return toPlatformView(this.registry.create(body, true));
+    const { active, ...fields } = body;
+    // Manual registrations are usable right away unless the body says otherwise; dynamic ones follow autoActivate.
+    return toPlatformView(this.registry.create(fields, active ?? true));
   }
 
   replace(id: string, body: PlatformBody): PlatformView {
     this.find(id);
     this.refuseDuplicate(body, id);
-    return toPlatformView(this.registry.replace(id, body) as Registration);
+    const { active, ...fields } = body;
+    // A full replacement: an authorizationServer left out is removed.
+    this.registry.replace(id, { ...fields, authorizationServer: fields.authorizationServer });
+    if (active !== undefined) this.registry.setActive(id, active);
+    return toPlatformView(this.find(id));
   }
 
   delete(id: string): void {

@@ -47,6 +47,8 @@ export class RegistrationsService {
         response_types_supported: ['id_token'],
         subject_types_supported: ['public', 'pairwise'],
         id_token_signing_alg_values_supported: ['RS256'],
+        token_endpoint_auth_methods_supported: ['private_key_jwt'],
+        token_endpoint_auth_signing_alg_values_supported: ['RS256'],
         claims_supported: ['sub', 'iss', 'name', 'given_name', 'family_name', 'email'],
         'https://purl.imsglobal.org/spec/lti-platform-configuration': {
           product_family_code: reg.familyCode,

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ContextAuth } from '../auth/auth.service';
 import { Clock } from '../clock/clock';
 import { LtiaasError } from '../common/ltiaas.error';
-import { PreciseInstant } from '../common/timestamp';
+import { compareInstants, PreciseInstant } from '../common/timestamp';
 import { offsetParam, pageUrl, readPageUrl, slicePage } from '../common/paging';
 import { EMULATOR_CONFIG, EmulatorConfig } from '../config/emulator.config';
 import { Counters } from '../inspection/counters';
@@ -50,6 +50,7 @@ export class ScoresService {
       if (existing) existing.refusedWrites++;
       throw refusal;
     }
+    if (instant && existing?.instant && compareInstants(instant, existing.instant) < 0) this.counters.scoreRegressions++;
     this.gradebook.putGrade({
       lineItemId: item.id,
       platformId: item.platformId,
