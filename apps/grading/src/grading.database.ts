@@ -3,6 +3,9 @@ import type { GradingConfig } from './grading.config';
 import { CreateScoreLedger1763900000000 } from './migrations/1763900000000-create-score-ledger';
 import { CreateSyncRunsAndRosterMembers1764000000000 } from './migrations/1764000000000-create-sync-runs-and-roster-members';
 import { AddLaunchSeenAtToContexts1764100000000 } from './migrations/1764100000000-add-launch-seen-at-to-contexts';
+import { TrackScoreEvents1764200000000 } from './migrations/1764200000000-track-score-events';
+import { ShareAimdWindowAndLineItemSends1764600000000 } from './migrations/1764600000000-share-aimd-window-and-line-item-sends';
+import { MoveOutcomeEventsToTheSharedOutbox1764750000000 } from './migrations/1764750000000-move-outcome-events-to-the-shared-outbox';
 
 export const GRADING_CONFIG = Symbol('GRADING_CONFIG');
 
@@ -12,7 +15,7 @@ export const GRADING_CONFIG = Symbol('GRADING_CONFIG');
  * its repositories use the DataSource directly and no entity classes exist.
  */
 export function gradingDatabase(config: Pick<GradingConfig, 'DATABASE_URL'>): AppDatabaseOptions {
-  return { url: config.DATABASE_URL, schema: 'grading', entities: [], migrations: [CreateScoreLedger1763900000000, CreateSyncRunsAndRosterMembers1764000000000, AddLaunchSeenAtToContexts1764100000000], poolSize: 20 };
+  return { url: config.DATABASE_URL, schema: 'grading', applicationName: 'grading', entities: [], migrations: [CreateScoreLedger1763900000000, CreateSyncRunsAndRosterMembers1764000000000, AddLaunchSeenAtToContexts1764100000000, TrackScoreEvents1764200000000, ShareAimdWindowAndLineItemSends1764600000000, MoveOutcomeEventsToTheSharedOutbox1764750000000], poolSize: 20 };
 }
 
 export const GRADING_DATABASE = (config: GradingConfig) => dataSourceOptions(gradingDatabase(config));

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthModule, authOptions } from '@app/auth';
+import { AuthModule, authOptions, LaunchSignatureModule, RevocationList } from '@app/auth';
 import { HealthModule } from '@app/health';
 import { MessagingModule } from '@app/messaging';
 import { ObservabilityModule } from '@app/observability';
@@ -13,8 +13,9 @@ import type { GradingConfig } from './grading.config';
 import { IngestModule } from './ingest/ingest.module';
 import { JobsModule } from './jobs/jobs.module';
 import { LedgerModule } from './ledger/ledger.module';
-import { GradingMetricsModule } from './metrics/metrics.module';
+import { OperatorModule } from './operator/operator.module';
 import { OutcomesModule } from './outcomes/outcomes.module';
+import { RevocationModule } from './revocation/revocation.module';
 import { SyncStatusModule } from './sync-status/sync-status.module';
 
 @Module({})
@@ -28,16 +29,22 @@ export class GradingModule {
         TypeOrmModule.forRoot(GRADING_DATABASE(config)),
         MessagingModule.forApp('grading', config),
         HealthModule.forApp({ database: true, kafka: true }),
-        AuthModule.forRoot(authOptions(config)),
+        // Tokens of revoked API keys are refused within seconds, from a list polled in the background.
+        AuthModule.forRootAsync({
+          imports: [RevocationModule.forRoot(config)],
+          inject: [RevocationList],
+          useFactory: (revocation: RevocationList) => ({ ...authOptions(config), revocation }),
+        }),
+        LaunchSignatureModule.forRoot(config.LAUNCH_SIGNING_PUBLIC_JWKS),
         LedgerModule,
         IngestModule,
         ContextsModule,
         OutcomesModule,
         DeliveryModule,
         DeadLettersModule,
-        GradingMetricsModule,
         JobsModule,
         SyncStatusModule,
+        OperatorModule,
       ],
       providers: [{ provide: GRADING_CONFIG, useValue: config }, DeliverySignals],
       exports: [GRADING_CONFIG, DeliverySignals],

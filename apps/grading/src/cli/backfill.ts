@@ -5,7 +5,8 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import pino from 'pino';
 import { TokenSource } from '@app/auth';
-import { ConfigError, infrastructureEnv, loadConfig } from '@app/config';
+import { ConfigError, infrastructureEnv, kafkaSecurityEnv, loadConfig } from '@app/config';
+import { kafkaSettings, type KafkaSettings } from '@app/messaging';
 import { pinoOptions } from '@app/observability';
 import { BACKFILL_USAGE, parseBackfillArgs, UsageError, type BackfillOptions } from './backfill-options';
 import { BackfillRunner, EXIT_CODES, type BackfillReporter } from './backfill.runner';
@@ -17,6 +18,7 @@ import type { ScoreSink } from './score-sink';
 export const backfillEnv = infrastructureEnv
   .pick({ KAFKA_BROKERS: true, KAFKA_TOPIC_PREFIX: true, KAFKA_PARTITIONS: true, KAFKA_REPLICATION_FACTOR: true })
   .extend({
+    ...kafkaSecurityEnv.shape,
     // Quieter than the services: the operator watches the bar and the problem lines.
     LOG_LEVEL: infrastructureEnv.shape.LOG_LEVEL.unwrap().default('warn'),
   });
@@ -36,6 +38,7 @@ export function streamReporter(stream: NodeJS.WritableStream): BackfillReporter 
 export async function backfill(argv: string[], env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Promise<number> {
   let options: BackfillOptions | 'help';
   let config: ReturnType<typeof loadConfig<typeof backfillEnv>>;
+  let settings: KafkaSettings;
   try {
     options = parseBackfillArgs(argv, env);
     if (options === 'help') {
@@ -43,6 +46,7 @@ export async function backfill(argv: string[], env: NodeJS.ProcessEnv = process.
       return 0;
     }
     config = loadConfig(backfillEnv, env);
+    settings = kafkaSettings('grading-backfill', config);
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`backfill: ${error.message}\nRun with --help for the options.\n`);
@@ -64,17 +68,7 @@ export async function backfill(argv: string[], env: NodeJS.ProcessEnv = process.
           tokens: new TokenSource({ vaultUrl: target.vaultUrl, apiKey: target.apiKey }),
           concurrency: Math.min(options.batchSize, 16),
         })
-      : KafkaScoreSink.open(
-          {
-            brokers: config.KAFKA_BROKERS,
-            clientId: 'grading-backfill',
-            topicPrefix: config.KAFKA_TOPIC_PREFIX,
-            partitions: config.KAFKA_PARTITIONS,
-            replicationFactor: config.KAFKA_REPLICATION_FACTOR,
-          },
-          logger,
-          sha256,
-        );
+      : KafkaScoreSink.open(settings, logger, sha256);
 
   const unreadable = await checkReadableFile(options.file);
   if (unreadable) {

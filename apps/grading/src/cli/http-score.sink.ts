@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay, sleep } from '@app/async';
 import { TokenExchangeError } from '@app/auth';
 import type { BackfillRecord, RecordFailure, ScoreSink } from './score-sink';
 
@@ -93,8 +93,8 @@ export class HttpScoreSink implements ScoreSink {
           error instanceof TypeError || // how fetch reports a network failure
           (error instanceof TokenExchangeError && (error.status === undefined || RETRYABLE.has(error.status)));
         if (!retryable || attempt >= this.maxAttempts) throw error;
-        const backoff = this.baseDelayMs * 2 ** (attempt - 1);
-        await sleep(Math.max(retryAfter(error) ?? 0, backoff / 2 + Math.random() * (backoff / 2)));
+        // Uncapped: maxAttempts bounds the wait.
+        await sleep(Math.max(retryAfter(error) ?? 0, backoffDelay(attempt, { baseMs: this.baseDelayMs, maxMs: Infinity, jitter: 'equal' })));
       }
     }
   }

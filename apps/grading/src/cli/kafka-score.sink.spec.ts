@@ -1,5 +1,5 @@
-import { contextKey, SCORE_READY_V1, scoreReadyEvent, TOPICS, type ScoreReadyData } from '@app/contracts';
-import { BACKFILL_SOURCE, KafkaScoreSink, type EventSender } from './kafka-score.sink';
+import { contextKey, EVENT_SOURCES, SCORE_READY_V1, scoreReadyEvent, TOPICS, type ScoreReadyData } from '@app/contracts';
+import { KafkaScoreSink, type EventSender } from './kafka-score.sink';
 
 describe('KafkaScoreSink', () => {
   const data: ScoreReadyData = {
@@ -24,7 +24,7 @@ describe('KafkaScoreSink', () => {
     const [record] = sent[0].records;
     expect(record.key).toBe(contextKey(data));
     const event = scoreReadyEvent.parse(record.value);
-    expect(event).toMatchObject({ id: 'id-3', type: SCORE_READY_V1, source: BACKFILL_SOURCE, correlationid: 'backfill:abc', time: '2026-02-01T00:00:00.000Z', data });
+    expect(event).toMatchObject({ id: 'id-3', type: SCORE_READY_V1, source: EVENT_SOURCES.gradingBackfill, correlationid: 'backfill:abc', time: '2026-02-01T00:00:00.000Z', data });
   });
 
   it('lets a failed publish stop the run', async () => {

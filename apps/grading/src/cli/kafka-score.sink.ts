@@ -1,13 +1,11 @@
 import type pino from 'pino';
-import { contextKey, envelope, SCORE_READY_V1, TOPICS, type ScoreReadyEvent } from '@app/contracts';
-import { createKafka, ensureTopics, EventPublisher, topicName, type KafkaSettings } from '@app/messaging';
+import { contextKey, envelope, EVENT_SOURCES, SCORE_READY_V1, TOPICS, type ScoreReadyEvent } from '@app/contracts';
+import { createKafkaClient, topicName, type KafkaSettings } from '@app/messaging';
 import type { BackfillRecord, RecordFailure, ScoreSink } from './score-sink';
-
-export const BACKFILL_SOURCE = 'urn:lti-grading:grading:backfill';
 
 /** The CloudEvent for one line: deterministic id, keyed like every other event about the activity. */
 export function backfillEvent(record: BackfillRecord, correlationId: string, time: string): ScoreReadyEvent {
-  return envelope(SCORE_READY_V1, BACKFILL_SOURCE, record.data, { id: record.id, correlationId, time });
+  return envelope(SCORE_READY_V1, EVENT_SOURCES.gradingBackfill, record.data, { id: record.id, correlationId, time });
 }
 
 export interface EventSender {
@@ -26,10 +24,10 @@ export class KafkaScoreSink implements ScoreSink {
   ) {}
 
   static async open(settings: KafkaSettings, logger: pino.Logger, fileSha256: string): Promise<KafkaScoreSink> {
-    const kafka = createKafka(settings, logger);
+    const kafka = createKafkaClient(settings, logger);
     // Created with the configured partitions: a topic auto-created by the first produce would get the broker's default.
-    await ensureTopics(kafka, settings, [TOPICS.scoreReady]);
-    const publisher = new EventPublisher(kafka, settings);
+    await kafka.topics.ensure([TOPICS.scoreReady]);
+    const publisher = kafka.createPublisher();
     await publisher.connect();
     return new KafkaScoreSink(publisher, topicName(settings, TOPICS.scoreReady), `backfill:${fileSha256.slice(0, 16)}`, () => publisher.disconnect());
   }

@@ -68,3 +68,15 @@ describe('readScoreLines', () => {
     expect(Buffer.concat(seen).toString()).toBe(content);
   });
 });
+
+describe('parseScoreLine: what grading would refuse on receipt', () => {
+  const line = (over: Record<string, unknown>) =>
+    JSON.stringify({ platformId: 'p', contextId: 'c', resourceLinkId: 'r', userId: 'u', activityProgress: 'Completed', gradingProgress: 'FullyGraded', timestamp: '2026-01-01T00:00:00Z', ...over });
+  const rules = { now: () => Date.parse('2026-06-01T00:00:00Z'), maxFutureSkewSeconds: 300 };
+
+  it('names a control character in an identifier and a timestamp too far ahead', () => {
+    expect(parseScoreLine(line({ userId: 'a\u0000b' }), 1, rules)).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/^userId: /) });
+    expect(parseScoreLine(line({ timestamp: '9999-12-31T23:59:59Z' }), 2, rules)).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/^timestamp: /) });
+    expect(parseScoreLine(line({}), 3, rules)).toMatchObject({ kind: 'valid' });
+  });
+});

@@ -1,6 +1,14 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { scoreReadyData, type ScoreReadyData } from '@app/contracts';
+import { DEFAULT_MAX_FUTURE_SKEW_SECONDS, futureSkewIssue } from '../common/future-skew';
+
+/** The clock-dependent rule grading applies on receipt, checked here too so a file's bad lines are named before anything is sent. */
+export interface LineRules {
+  now: () => number;
+  maxFutureSkewSeconds: number;
+}
+const DEFAULT_RULES: LineRules = { now: Date.now, maxFutureSkewSeconds: DEFAULT_MAX_FUTURE_SKEW_SECONDS };
 
 /** No valid ScoreReady comes near this; a longer line is reported, not parsed. */
 export const MAX_LINE_CHARS = 64 * 1024;
@@ -11,7 +19,7 @@ export type ScoreLine =
   | { lineNumber: number; kind: 'blank' };
 
 /** Why one line of the file is not a ScoreReady data object, or its data. */
-export function parseScoreLine(text: string, lineNumber: number): ScoreLine {
+export function parseScoreLine(text: string, lineNumber: number, rules: LineRules = DEFAULT_RULES): ScoreLine {
   const trimmed = (lineNumber === 1 ? text.replace(/^\uFEFF/, '') : text).trim();
   if (trimmed === '') return { lineNumber, kind: 'blank' };
   if (trimmed.length > MAX_LINE_CHARS) return { lineNumber, kind: 'invalid', reason: `line is longer than ${MAX_LINE_CHARS} characters` };
@@ -22,7 +30,10 @@ export function parseScoreLine(text: string, lineNumber: number): ScoreLine {
     return { lineNumber, kind: 'invalid', reason: `not valid JSON (${(error as Error).message})` };
   }
   const parsed = scoreReadyData.safeParse(raw);
-  if (parsed.success) return { lineNumber, kind: 'valid', data: parsed.data };
+  if (parsed.success) {
+    const issue = futureSkewIssue(parsed.data, rules.now(), rules.maxFutureSkewSeconds);
+    return issue ? { lineNumber, kind: 'invalid', reason: issue } : { lineNumber, kind: 'valid', data: parsed.data };
+  }
   const reason = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
   return { lineNumber, kind: 'invalid', reason };
 }

@@ -1,5 +1,4 @@
 import { Semaphore } from './semaphore';
-import { Wakeup } from './wakeup';
 
 describe('Semaphore', () => {
   it('admits at most its size, then the waiters in arrival order', async () => {
@@ -20,16 +19,28 @@ describe('Semaphore', () => {
   });
 });
 
-describe('Wakeup', () => {
-  it('ends a wait early when woken, and keeps a wake that came while nobody waited', async () => {
-    const wakeup = new Wakeup();
-    const started = Date.now();
-    setTimeout(() => wakeup.wake(), 10);
-    await wakeup.wait(5000);
-    expect(Date.now() - started).toBeLessThan(1000);
-    wakeup.wake();
-    const again = Date.now();
-    await wakeup.wait(5000);
-    expect(Date.now() - again).toBeLessThan(100);
+describe('Semaphore waking in batches', () => {
+  it('lets waiters in only once a batch of places is free, or when every waiter fits', async () => {
+    const stage = new Semaphore(4, 2);
+    const holders = await Promise.all([stage.acquire(), stage.acquire(), stage.acquire(), stage.acquire()]);
+    const admitted: number[] = [];
+    const waiters = [1, 2, 3].map((n) => stage.acquire().then((release) => (admitted.push(n), release)));
+    holders[0]();
+    await Promise.resolve();
+    expect(admitted).toEqual([]); // one place free, three waiting: not yet
+    holders[1]();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(admitted).toEqual([1, 2]);
+    holders[2]();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(admitted).toEqual([1, 2, 3]); // the last waiter fits alone
+    expect(stage.inUse).toBe(4);
+    for (const release of await Promise.all(waiters)) release();
+    holders[3]();
+    expect(stage.inUse).toBe(0);
+    // Free places and no waiters: taken at once.
+    const quick = await stage.acquire();
+    expect(stage.inUse).toBe(1);
+    quick();
   });
 });

@@ -1,8 +1,11 @@
+import { backoffDelay, sleep } from '@app/async';
+
 const CONFLICT_CODES = new Set(['40P01', '40001']); // deadlock_detected, serialization_failure
 
 /**
- * Runs a transaction again at once when PostgreSQL aborted it to break a
- * deadlock (ingest upserts and delivery results touch the same rows in
+ * Runs a transaction again, after a few jittered milliseconds (so the two
+ * sides of a deadlock do not meet again), when PostgreSQL aborted it to break
+ * a deadlock (ingest upserts and delivery results touch the same rows in
  * different orders); other errors, and the fifth conflict in a row, go to
  * the caller.
  */
@@ -13,7 +16,7 @@ export async function retryOnConflict<T>(fn: () => Promise<T>, attempts = 5): Pr
     } catch (error) {
       const code = (error as { code?: string; driverError?: { code?: string } }).code ?? (error as { driverError?: { code?: string } }).driverError?.code;
       if (!code || !CONFLICT_CODES.has(code) || attempt >= attempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+      await sleep(backoffDelay(attempt, { baseMs: 20, maxMs: 80 }));
     }
   }
 }

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { ContextTriple } from '@app/contracts';
-import { rowsOf } from '@app/database';
-import { tripleKey } from '../ledger/score-identity';
+import { contextKey, type ContextTriple } from '@app/contracts';
+import { LedgerMaintenanceRepository } from '../ledger/ledger-maintenance.repository';
 
 /** What one launch told grading about an activity; no credential, only availability. */
 export interface LaunchFacts extends ContextTriple {
@@ -46,7 +45,10 @@ interface ContextRow {
  */
 @Injectable()
 export class ContextsRepository {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly ledger: LedgerMaintenanceRepository,
+  ) {}
 
   /**
    * Records launches (a late, older one never overwrites a newer one's facts)
@@ -56,8 +58,8 @@ export class ContextsRepository {
   async recordLaunches(launches: LaunchFacts[]): Promise<number> {
     const newest = new Map<string, LaunchFacts>();
     for (const l of launches) {
-      const seen = newest.get(tripleKey(l));
-      if (!seen || Date.parse(l.launchedAt) >= Date.parse(seen.launchedAt)) newest.set(tripleKey(l), l);
+      const seen = newest.get(contextKey(l));
+      if (!seen || Date.parse(l.launchedAt) >= Date.parse(seen.launchedAt)) newest.set(contextKey(l), l);
     }
     const list = [...newest.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, l]) => l);
     return this.db.transaction(async (tx) => {
@@ -91,14 +93,7 @@ export class ContextsRepository {
       // Only a launch with AGS or NRPS carries a serviceKey worth waking for.
       const keyed = list.filter((l) => l.agsAvailable || l.nrpsAvailable);
       if (keyed.length === 0) return 0;
-      const woken = rowsOf<unknown>(await tx.query(
-        `UPDATE grading.scores s SET status = 'pending', due_at = now(), attempts = 0, first_attempt_at = NULL, updated_at = now()
-         FROM unnest($1::text[], $2::text[], $3::text[]) AS t(p, c, r)
-         WHERE s.status = 'waiting_for_launch' AND s.platform_id = t.p AND s.context_id = t.c AND s.resource_link_id = t.r
-         RETURNING s.id`,
-        [keyed.map((l) => l.platformId), keyed.map((l) => l.contextId), keyed.map((l) => l.resourceLinkId)],
-      ));
-      return woken.length;
+      return this.ledger.releaseWaiting(tx, keyed);
     });
   }
 
@@ -112,7 +107,7 @@ export class ContextsRepository {
 
   /** Locks the context rows (creating missing ones) inside a transaction, in a fixed order; answers their state. */
   async lock(tx: EntityManager, triples: ContextTriple[]): Promise<Map<string, ContextState>> {
-    const unique = [...new Map(triples.map((t) => [tripleKey(t), t])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t);
+    const unique = [...new Map(triples.map((t) => [contextKey(t), t])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t);
     const params = [unique.map((t) => t.platformId), unique.map((t) => t.contextId), unique.map((t) => t.resourceLinkId)];
     await tx.query(
       `INSERT INTO grading.contexts (platform_id, context_id, resource_link_id)
@@ -125,7 +120,7 @@ export class ContextsRepository {
        ORDER BY t.n FOR UPDATE OF c`,
       params,
     );
-    return new Map(rows.map((r) => [tripleKey({ platformId: r.platform_id, contextId: r.context_id, resourceLinkId: r.resource_link_id }), toState(r)]));
+    return new Map(rows.map((r) => [contextKey({ platformId: r.platform_id, contextId: r.context_id, resourceLinkId: r.resource_link_id }), toState(r)]));
   }
 
   async markCredentialStale(tx: EntityManager, triple: ContextTriple): Promise<void> {

@@ -1,100 +1,86 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { Kafka, type Consumer, type KafkaMessage } from 'kafkajs';
-import { deadLetterTopic, DLQ_HEADERS, TOPICS } from '@app/contracts';
-import { KAFKA_SETTINGS, topicName, type KafkaSettings } from '@app/messaging';
-import { sleep } from '../common/wakeup';
+import { Controller } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { deadLetterTopic, DLQ_HEADERS, storableText, TOPICS } from '@app/contracts';
+import type { InboundRecord } from '@app/messaging';
 import { DeadLettersRepository, type IngestDeadLetter } from './dead-letters.repository';
 
 export const DEAD_LETTER_GROUP = 'grading-dead-letters';
+export const SCORE_READY_DLQ = deadLetterTopic(TOPICS.scoreReady);
+
+/** A dead letter's JSON is kept as jsonb only up to this size; its bytes are always kept whole. */
+const MAX_PAYLOAD_BYTES = 256 * 1024;
 
 /**
  * Copies `grading.score-ready.v1.dlq` into grading's dead-letter table, so
  * `GET /v1/dead-letters` shows malformed scores with the reason beside the
- * failed deliveries. The DLQ has no contract of its own (its records are
- * whatever failed one), so this is a plain consumer rather than a
- * contract-checking KafkaBatchServer handler; offsets are committed after
- * the rows are written, and a record seen twice is stored once.
+ * failed deliveries, and `GET /v1/scores/events/{id}` answers
+ * `dead-lettered` for them. It runs on the same KafkaBatchServer as every
+ * other consumer (health, metrics, commit after the write), the topic read
+ * raw: a dead letter is whatever failed a contract, so nothing about its
+ * content may stop it from being stored. The bytes go to `bytea`; only text
+ * PostgreSQL can hold (no NUL, no lone surrogate, valid UTF-8) is copied
+ * into text and jsonb columns.
  */
-@Injectable()
-export class ScoreReadyDlqConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(ScoreReadyDlqConsumer.name);
-  private consumer?: Consumer;
-  private stopping = false;
+@Controller()
+export class ScoreReadyDlqConsumer {
+  constructor(private readonly deadLetters: DeadLettersRepository) {}
 
-  constructor(
-    private readonly kafka: Kafka,
-    @Inject(KAFKA_SETTINGS) private readonly settings: KafkaSettings,
-    private readonly deadLetters: DeadLettersRepository,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    void this.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    await this.consumer?.disconnect().catch(() => undefined);
-  }
-
-  private async start(): Promise<void> {
-    for (let attempt = 1; !this.stopping; attempt++) {
-      try {
-        const consumer = this.kafka.consumer({ groupId: `${this.settings.topicPrefix}${DEAD_LETTER_GROUP}`, retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 } });
-        this.consumer = consumer;
-        await consumer.connect();
-        await consumer.subscribe({ topic: topicName(this.settings, deadLetterTopic(TOPICS.scoreReady)), fromBeginning: true });
-        await consumer.run({
-          eachBatchAutoResolve: false,
-          eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
-            await this.store(batch.messages.map((m) => this.letterOf(batch.partition, m)));
-            resolveOffset(batch.lastOffset());
-            await commitOffsetsIfNecessary();
-          },
-        });
-        return;
-      } catch (error) {
-        this.logger.warn({ err: error, attempt }, 'dead-letter consumer could not start; retrying');
-        await this.consumer?.disconnect().catch(() => undefined);
-        await sleep(Math.min(10_000, 500 * 2 ** attempt));
-      }
-    }
-  }
-
-  private async store(letters: IngestDeadLetter[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.deadLetters.recordIngest(letters);
-      } catch (error) {
-        if (this.stopping) throw error;
-        this.logger.warn({ err: error, attempt }, 'could not record dead-lettered scores; retrying');
-        await sleep(Math.min(10_000, 250 * 2 ** attempt));
-      }
-    }
-  }
-
-  private letterOf(partition: number, message: KafkaMessage): IngestDeadLetter {
-    const header = (name: string) => message.headers?.[name]?.toString();
-    const raw = message.value?.toString() ?? '';
-    let payload: unknown;
-    try {
-      payload = JSON.parse(raw);
-    } catch {
-      payload = undefined;
-    }
-    const data = (payload as { data?: Record<string, unknown> } | undefined)?.data;
-    const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 1000) : undefined);
-    return {
-      topic: stripPrefix(header(DLQ_HEADERS.originalTopic) ?? TOPICS.scoreReady, this.settings.topicPrefix),
-      partition: Number(header(DLQ_HEADERS.originalPartition) ?? partition),
-      offset: header(DLQ_HEADERS.originalOffset) ?? message.offset,
-      reason: header(DLQ_HEADERS.error) ?? 'dead-lettered without a reason',
-      raw,
-      payload,
-      identity: data && typeof data === 'object' ? { platformId: text(data.platformId), contextId: text(data.contextId), resourceLinkId: text(data.resourceLinkId), userId: text(data.userId) } : {},
-    };
+  @EventPattern(SCORE_READY_DLQ)
+  async handle(@Payload() records: InboundRecord<Buffer>[]): Promise<void> {
+    await this.deadLetters.recordIngest(records.map((r) => letterOf(r)));
   }
 }
 
-function stripPrefix(topic: string, prefix: string): string {
-  return prefix && topic.startsWith(prefix) ? topic.slice(prefix.length) : topic;
+export function letterOf(record: Pick<InboundRecord<Buffer>, 'partition' | 'offset' | 'headers' | 'value'>): IngestDeadLetter {
+  const header = (name: string) => {
+    const value = record.headers[name];
+    return value === undefined ? undefined : text(value, 4000);
+  };
+  const bytes = Buffer.from(record.value);
+  const parsed = parseJson(bytes);
+  const payload = parsed.validUtf8 && storableValue(parsed.json) ? parsed.json : undefined;
+  const event = parsed.json && typeof parsed.json === 'object' ? (parsed.json as { id?: unknown; data?: unknown }) : undefined;
+  const data = event?.data && typeof event.data === 'object' ? (event.data as Record<string, unknown>) : undefined;
+  const field = (v: unknown) => (typeof v === 'string' ? text(v, 1000) : undefined);
+  // Where the record failed, from its headers; a record that reached the DLQ without them (not sent by our
+  // transport) is identified by its place on the DLQ itself, so it can never collide with a real letter.
+  const topic = header(DLQ_HEADERS.originalTopic);
+  const partition = header(DLQ_HEADERS.originalPartition);
+  const offset = header(DLQ_HEADERS.originalOffset);
+  const located = topic !== undefined && partition !== undefined && /^\d{1,9}$/.test(partition) && offset !== undefined && /^\d{1,18}$/.test(offset);
+  return {
+    topic: located ? topic : SCORE_READY_DLQ,
+    partition: located ? Number(partition) : record.partition,
+    offset: located ? offset : record.offset,
+    reason: header(DLQ_HEADERS.error) ?? 'dead-lettered without a reason',
+    bytes,
+    payload,
+    eventId: typeof event?.id === 'string' && event.id.length <= 200 && storableText(event.id) ? event.id : undefined,
+    identity: data ? { platformId: field(data.platformId), contextId: field(data.contextId), resourceLinkId: field(data.resourceLinkId), userId: field(data.userId) } : {},
+  };
+}
+
+/** The record as JSON, if it is JSON at all (and not huge), and whether its bytes were valid UTF-8. */
+function parseJson(bytes: Buffer): { json?: unknown; validUtf8: boolean } {
+  if (bytes.length > MAX_PAYLOAD_BYTES) return { validUtf8: false };
+  const decoded = bytes.toString('utf8');
+  const validUtf8 = Buffer.from(decoded, 'utf8').equals(bytes);
+  try {
+    return { json: JSON.parse(decoded) as unknown, validUtf8 };
+  } catch {
+    return { validUtf8 };
+  }
+}
+
+/** Whether jsonb can hold the value: no NUL (jsonb refuses \u0000) and no lone surrogate in any string or key. */
+function storableValue(value: unknown): boolean {
+  if (typeof value === 'string') return storableText(value);
+  if (Array.isArray(value)) return value.every(storableValue);
+  if (value && typeof value === 'object') return Object.entries(value).every(([k, v]) => storableText(k) && storableValue(v));
+  return true;
+}
+
+/** Text for a text column: lone surrogates and NUL become U+FFFD, at most `max` characters. */
+function text(value: string, max: number): string {
+  return value.slice(0, max).replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|\u0000/g, '\ufffd');
 }

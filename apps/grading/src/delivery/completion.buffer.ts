@@ -1,34 +1,37 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { backoffDelay, sleep, waitAtMost } from '@app/async';
 import { isTransientError } from '@app/messaging';
-import type { ContextState } from '../contexts/contexts.repository';
-import { sleep, waitAtMost } from '../common/wakeup';
+import type { CompletionResult, StaleReport } from './delivery-completion.service';
 import type { CompletionSink } from './delivery-group.runner';
-import type { CompletionResult, StaleReport } from './delivery-completion.repository';
 import type { Completion } from './delivery-outcome';
-import type { Settled } from './settle';
 
+/** Settles and records a batch of results (DeliveryCompletionService). */
 export interface CompletionStore {
-  complete(completions: Completion[], settle: (completions: Completion[], contexts: Map<string, ContextState>) => Settled[]): Promise<CompletionResult>;
+  complete(completions: Completion[]): Promise<CompletionResult>;
 }
 
 export interface CompletionBufferOptions {
   store: CompletionStore;
-  settle: (completions: Completion[], contexts: Map<string, ContextState>) => Settled[];
   /** Told the contexts whose key must be marked stale at the vault (after the ledger says so). */
   onStale: (report: StaleReport) => Promise<void>;
   /** Called after every recorded batch (metrics, waking the outcome publisher). */
   onRecorded?: (result: CompletionResult) => void;
+  /** Results recorded in one transaction at most (500 unless set). */
   maxBatch?: number;
+  /** How long the first result of a batch waits for others (50 ms unless set). */
   lingerMs?: number;
 }
+export const COMPLETION_BUFFER_OPTIONS = Symbol('COMPLETION_BUFFER_OPTIONS');
 
 /**
  * Collects delivery results from every group and records them in batches:
- * one transaction per ~200 rows instead of one per row. A failed write
+ * one transaction for every result that arrived within `lingerMs`, instead
+ * of one per row. A failed write
  * (PostgreSQL restarting) keeps the results and tries again; the leases
  * still guard the rows meanwhile, and a result that outlives its lease is
  * simply not recorded (fenced), so the row is delivered again.
  */
+@Injectable()
 export class CompletionBuffer implements CompletionSink {
   private readonly logger = new Logger(CompletionBuffer.name);
   private readonly pending: Completion[] = [];
@@ -38,12 +41,21 @@ export class CompletionBuffer implements CompletionSink {
   private failures = 0;
   private closed = false;
 
-  constructor(private readonly options: CompletionBufferOptions) {}
+  constructor(@Inject(COMPLETION_BUFFER_OPTIONS) private readonly options: CompletionBufferOptions) {}
+
+  private get maxBatch(): number {
+    return this.options.maxBatch ?? 500;
+  }
+
+  /** How long a result waits for others: recording is off the delivery path (the leases guard the rows). */
+  private get lingerMs(): number {
+    return this.options.lingerMs ?? 50;
+  }
 
   add(completion: Completion): void {
     this.pending.push(completion);
-    if (this.pending.length >= (this.options.maxBatch ?? 200)) this.kick(0);
-    else this.kick(this.options.lingerMs ?? 20);
+    if (this.pending.length >= this.maxBatch) this.kick(0);
+    else this.kick(this.lingerMs);
   }
 
   get size(): number {
@@ -77,13 +89,16 @@ export class CompletionBuffer implements CompletionSink {
       this.timer = undefined;
       this.flushing = this.flush().finally(() => {
         this.flushing = undefined;
-        if (this.pending.length > 0) this.kick(this.failures > 0 ? Math.min(5_000, 250 * 2 ** this.failures) : 0);
+        // What came in during the flush gathers for another linger, unless a full batch is waiting.
+        if (this.failures > 0) this.kick(backoffDelay(this.failures, { baseMs: 500, maxMs: 5_000, jitter: 'equal' }));
+        else if (this.pending.length >= this.maxBatch) this.kick(0);
+        else if (this.pending.length > 0) this.kick(this.lingerMs);
       });
     }, delayMs);
   }
 
   private async flush(): Promise<void> {
-    const batch = this.pending.splice(0, this.options.maxBatch ?? 500);
+    const batch = this.pending.splice(0, this.maxBatch);
     if (batch.length === 0) return;
     try {
       await this.record(batch);
@@ -114,7 +129,7 @@ export class CompletionBuffer implements CompletionSink {
   }
 
   private async record(batch: Completion[]): Promise<void> {
-    const result = await this.options.store.complete(batch, this.options.settle);
+    const result = await this.options.store.complete(batch);
     if (result.fenced > 0) this.logger.warn({ fenced: result.fenced }, 'results arrived after their lease passed to another claimer; not recorded');
     this.options.onRecorded?.(result);
     for (const report of result.staleContexts) {

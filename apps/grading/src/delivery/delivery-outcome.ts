@@ -1,26 +1,4 @@
-import type { LineItemSelector } from '@app/contracts';
-import type { Score } from '@app/ltiaas';
-
-/** A ledger row claimed for delivery: the value to send and the lease that guards it. */
-export interface ClaimedScore {
-  id: string;
-  platformId: string;
-  contextId: string;
-  resourceLinkId: string;
-  lineItemKey: string;
-  lineItem: LineItemSelector | null;
-  userId: string;
-  /** The version being sent; a newer one may arrive while it is in flight. */
-  version: number;
-  score: Score;
-  attempts: number;
-  firstAttemptAt: Date | null;
-  lastStatusCode: number | null;
-  /** The claim's fencing token: a completion only lands while the row still carries it. */
-  leaseOwner: string;
-  /** Local time after which this process must not start sending the row. */
-  sendDeadline: number;
-}
+import type { ClaimedScore } from '../ledger/score-claim.repository';
 
 /** Why a credential did not work, for the decision "wait for a launch" or "the vault is catching up". */
 export type CredentialProblem =
@@ -35,11 +13,16 @@ export type Outcome =
   | { kind: 'retry'; delayMs: number; statusCode?: number; message: string; lineItemId?: string }
   | { kind: 'credential'; problem: CredentialProblem; statusCode?: number; message: string; lineItemId?: string }
   | { kind: 'failed'; statusCode?: number; message: string; lineItemId?: string }
-  /** Not attempted (group aborted, lease too short to start): back to the pool as it was. */
-  | { kind: 'released' };
+  /**
+   * Not attempted (group aborted, lease lapsed, the LMS line item busy with another post): back to the
+   * pool as it was, due again after `delayMs` when given. Not an attempt: it never lengthens the backoff.
+   */
+  | { kind: 'released'; delayMs?: number };
 
 export interface Completion {
   row: ClaimedScore;
   outcome: Outcome;
   attemptedAt: Date;
+  /** The LMS line item whose send turn this attempt took: given back when the result is recorded. */
+  turnOf?: string;
 }

@@ -1,9 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { LtiaasError } from '@app/ltiaas';
-import { METRICS_REGISTRY } from '@app/observability';
-import type { CompletionResult } from './delivery-completion.repository';
-import type { LtiaasPort } from './ports';
+import { BoundedLabel, METRICS_REGISTRY } from '@app/observability';
+import type { CompletionResult } from './delivery-completion.service';
+import type { PlatformGate } from './delivery-group.runner';
+import type { LtiaasPort } from '../credentials/ports';
+
+/**
+ * Platforms named on /metrics: the first this many a process delivers to keep
+ * their id as the `platform` label, later ones are counted as `other`.
+ */
+export const MAX_PLATFORM_LABELS = 50;
 
 /** Delivery counters and timings on /metrics. */
 @Injectable()
@@ -11,11 +18,14 @@ export class DeliveryMetrics {
   private readonly results: Counter<'platform' | 'result'>;
   private readonly requests: Histogram<'status'>;
   private readonly fenced: Counter;
+  private readonly throttled: Counter<'platform'>;
+  private readonly platforms = new BoundedLabel(MAX_PLATFORM_LABELS);
   private probe: () => { rowsInFlight: number; unrecorded: number } = () => ({ rowsInFlight: 0, unrecorded: 0 });
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     const registers = [registry];
     this.results = new Counter({ name: 'grading_delivery_results_total', help: 'Delivery attempts by result', labelNames: ['platform', 'result'], registers });
+    this.throttled = new Counter({ name: 'grading_delivery_throttled_total', help: 'Score POSTs the platform answered with a throttle (429 or rate-limit 403)', labelNames: ['platform'], registers });
     this.fenced = new Counter({ name: 'grading_delivery_fenced_total', help: 'Results not recorded because the lease had passed on', registers });
     this.requests = new Histogram({
       name: 'grading_ltiaas_score_post_seconds',
@@ -48,8 +58,21 @@ export class DeliveryMetrics {
   }
 
   recorded(result: CompletionResult): void {
-    for (const s of result.settled) this.results.inc({ platform: s.row.platformId, result: s.kind });
+    for (const s of result.settled) this.results.inc({ platform: this.platforms.of(s.row.platformId), result: s.kind });
     if (result.fenced) this.fenced.inc(result.fenced);
+  }
+
+  /** The platform gate with every throttled answer counted. */
+  instrumentGate(gate: PlatformGate): PlatformGate {
+    const throttled = this.throttled;
+    const platforms = this.platforms;
+    return {
+      acquire: (platformId) => gate.acquire(platformId),
+      report(platformId, result) {
+        if (result.throttled) throttled.inc({ platform: platforms.of(platformId) });
+        gate.report(platformId, result);
+      },
+    };
   }
 
   /** The LTIAAS port with every score POST timed. */

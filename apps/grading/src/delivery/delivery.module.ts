@@ -1,58 +1,94 @@
-import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { TokenSource } from '@app/auth';
-import { LtiaasClient } from '@app/ltiaas';
-import { createLogger } from '@app/observability';
+import { Module } from '@nestjs/common';
+import { CLOCK, systemClock, type Clock } from '../common/clock';
+import type { Semaphore } from '../common/semaphore';
 import { ContextsModule } from '../contexts/contexts.module';
-import { GRADING_CONFIG } from '../grading.database';
-import type { GradingConfig } from '../grading.config';
+import { ContextsRepository } from '../contexts/contexts.repository';
+import { AccountKeyCheck } from '../credentials/account-key.check';
+import { CredentialResolver } from '../credentials/credential.resolver';
+import { CredentialsModule } from '../credentials/credentials.module';
+import { LTIAAS_PORT, type LtiaasPort } from '../credentials/ports';
+import { DeadLettersModule } from '../dead-letters/dead-letters.module';
+import { LedgerModule } from '../ledger/ledger.module';
+import { OutcomePublisher } from '../outcomes/outcome.publisher';
 import { OutcomesModule } from '../outcomes/outcomes.module';
-import { VaultClient } from './credentials/vault.client';
-import { DeliveryCompletionRepository } from './delivery-completion.repository';
+import { COMPLETION_BUFFER_OPTIONS, CompletionBuffer, type CompletionBufferOptions } from './completion.buffer';
+import { DeliveryAttemptsRepository } from './delivery-attempts.repository';
+import { DeliveryCompletionService } from './delivery-completion.service';
+import { DELIVERY_PORTS, DeliveryGroupRunner, type GroupRunnerDeps } from './delivery-group.runner';
 import { DeliveryCoordinator } from './delivery.coordinator';
 import { DeliveryMetrics } from './delivery.metrics';
+import { DELIVERY_BACKOFF, DELIVERY_NEXT_UP, DELIVERY_SLOTS, deliverySettings } from './delivery.settings';
+import { DeliveryWorker } from './delivery.worker';
+import type { BackoffPolicy } from './failure-policy';
+import { LAUNCH_LINE_ITEMS, LineItemResolver, type LaunchLineItems } from './line-items/line-item.resolver';
+import { LineItemSendsRepository } from './line-items/line-item-sends.repository';
 import { LineItemsRepository } from './line-items/line-items.repository';
-import { CLOCK, LTIAAS_PORT, systemClock, VAULT_PORT } from './ports';
+import { SendTurns } from './line-items/send-turns';
 import { PlatformBudgetRepository } from './rate-limit/platform-budget.repository';
-import { ScoreClaimRepository } from './score-claim.repository';
+import { PlatformRateLimiter } from './rate-limit/platform-rate-limiter';
 
-/** Closes the LTIAAS connection pool once delivery has stopped. */
-@Injectable()
-class LtiaasPool implements OnApplicationShutdown {
-  constructor(@Inject(LTIAAS_PORT) private readonly client: LtiaasClient) {}
+/** The line item each launch named for its activity. */
+function launchLineItems(contexts: ContextsRepository): LaunchLineItems {
+  return { launchLineItemId: async (triple) => (await contexts.find(triple))?.agsLineItemId ?? null };
+}
 
-  onApplicationShutdown(): Promise<void> {
-    return this.client.close();
-  }
+/** Results are recorded by the service; a stale key is reported to the vault; every batch is counted and wakes the outcome publisher. */
+function completionBufferOptions(store: DeliveryCompletionService, credentials: CredentialResolver, metrics: DeliveryMetrics, outcomes: OutcomePublisher): CompletionBufferOptions {
+  return {
+    store,
+    onStale: (report) => credentials.markStale(report.triple, { capturedAt: report.capturedAt, reason: report.reason }),
+    onRecorded: (result) => {
+      metrics.recorded(result);
+      outcomes.nudge();
+    },
+  };
+}
+
+/** Score POSTs and throttled answers are counted on their way. */
+function deliveryPorts(
+  ltiaas: LtiaasPort,
+  metrics: DeliveryMetrics,
+  limiter: PlatformRateLimiter,
+  credentials: CredentialResolver,
+  lineItems: LineItemResolver,
+  slots: Semaphore,
+  nextUp: Semaphore,
+  clock: Clock,
+  backoff: BackoffPolicy,
+  accountKey: AccountKeyCheck,
+  turns: SendTurns,
+): GroupRunnerDeps {
+  return { ltiaas: metrics.instrument(ltiaas), gate: metrics.instrumentGate(limiter), credentials, lineItems, slots, nextUp, clock, backoff, accountKey, turns };
 }
 
 @Module({
-  imports: [ContextsModule, OutcomesModule],
+  imports: [CredentialsModule, ContextsModule, LedgerModule, DeadLettersModule, OutcomesModule],
   providers: [
+    ...deliverySettings,
     { provide: CLOCK, useValue: systemClock },
+    { provide: LAUNCH_LINE_ITEMS, inject: [ContextsRepository], useFactory: launchLineItems },
     {
-      provide: LTIAAS_PORT,
-      inject: [GRADING_CONFIG],
-      useFactory: (config: GradingConfig) =>
-        new LtiaasClient({
-          baseUrl: config.LTIAAS_URL,
-          apiKey: config.LTIAAS_API_KEY,
-          connections: Math.max(16, config.DELIVERY_CONCURRENCY * 2),
-          headersTimeoutMs: config.LTIAAS_TIMEOUT_MS,
-          bodyTimeoutMs: config.LTIAAS_TIMEOUT_MS,
-          logger: createLogger({ app: 'grading', level: config.LOG_LEVEL }),
-        }),
+      provide: COMPLETION_BUFFER_OPTIONS,
+      inject: [DeliveryCompletionService, CredentialResolver, DeliveryMetrics, OutcomePublisher],
+      useFactory: completionBufferOptions,
     },
     {
-      provide: VAULT_PORT,
-      inject: [GRADING_CONFIG],
-      useFactory: (config: GradingConfig) => new VaultClient(config.VAULT_URL, new TokenSource({ vaultUrl: config.VAULT_URL, apiKey: config.GRADING_API_KEY })),
+      provide: DELIVERY_PORTS,
+      inject: [LTIAAS_PORT, DeliveryMetrics, PlatformRateLimiter, CredentialResolver, LineItemResolver, DELIVERY_SLOTS, DELIVERY_NEXT_UP, CLOCK, DELIVERY_BACKOFF, AccountKeyCheck, SendTurns],
+      useFactory: deliveryPorts,
     },
-    LtiaasPool,
-    ScoreClaimRepository,
-    DeliveryCompletionRepository,
     PlatformBudgetRepository,
     LineItemsRepository,
+    LineItemSendsRepository,
+    DeliveryAttemptsRepository,
+    DeliveryCompletionService,
     DeliveryMetrics,
+    PlatformRateLimiter,
+    LineItemResolver,
+    SendTurns,
+    CompletionBuffer,
+    DeliveryGroupRunner,
+    DeliveryWorker,
     DeliveryCoordinator,
   ],
 })

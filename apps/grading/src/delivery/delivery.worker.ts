@@ -1,24 +1,32 @@
-import { Logger } from '@nestjs/common';
-import { sleep, waitAtMost, Wakeup } from '../common/wakeup';
-import { DeliveryGroupRunner, type CompletionSink, type GroupRunnerDeps } from './delivery-group.runner';
-import type { ClaimedScore, Completion } from './delivery-outcome';
-import type { ClaimRequest } from './score-claim.repository';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { backoffDelay, sleep, waitAtMost, Wakeup } from '@app/async';
+import { ScoreClaimRepository, type ClaimedScore, type ClaimLease, type ClaimRequest } from '../ledger/score-claim.repository';
+import { CompletionBuffer } from './completion.buffer';
+import { DeliveryGroupRunner, type CompletionSink, type GroupHooks } from './delivery-group.runner';
+import type { Completion } from './delivery-outcome';
+import { PlatformRateLimiter } from './rate-limit/platform-rate-limiter';
 
 export interface ClaimSource {
   claim(request: ClaimRequest): Promise<ClaimedScore[]>;
+  renew(owners: string[], leaseMs: number): Promise<Set<string>>;
+}
+
+/** Each platform's current rate in requests/s (PlatformRateLimiter), for sizing claims. */
+export interface PlatformRates {
+  rateOf(platformId: string): number;
 }
 
 export interface DeliveryWorkerSettings {
   batchSize: number;
   /** Rows this process holds at once (claimed, not yet finished). */
   maxRowsInFlight: number;
+  /** The claim lease, renewed every quarter of it while rows of the claim are held here. */
   leaseMs: number;
-  /** A row must start sending this long before its lease ends. */
-  sendMarginMs: number;
   pollMs: number;
   /** Seconds of a platform's rate claimed ahead. */
   lookaheadSeconds: number;
 }
+export const DELIVERY_WORKER_SETTINGS = Symbol('DELIVERY_WORKER_SETTINGS');
 
 /**
  * The delivery loop of one process: claim due rows (bounded per platform by
@@ -26,28 +34,37 @@ export interface DeliveryWorkerSettings {
  * by activity and line item, and hand each group to a runner without
  * waiting for it; claim again as soon as there is room.
  */
+@Injectable()
 export class DeliveryWorker {
   private readonly logger = new Logger(DeliveryWorker.name);
   private readonly wakeup = new Wakeup();
-  private readonly runner: DeliveryGroupRunner;
+  private readonly hooks: GroupHooks;
   private readonly perPlatform = new Map<string, number>();
   private readonly groups = new Set<Promise<void>>();
+  /** Claims with rows held here (claimed, not yet recorded), by fencing token. */
+  private readonly claimsHeld = new Map<string, ClaimLease>();
   private inFlight = 0;
   private stopping = false;
   private loop?: Promise<void>;
+  private renewer?: NodeJS.Timeout;
+  private renewing = false;
 
   constructor(
-    private readonly claims: ClaimSource,
-    runnerDeps: Omit<GroupRunnerDeps, 'sink'> & { sink: CompletionSink },
-    private readonly rateOf: (platformId: string) => number,
-    private readonly settings: DeliveryWorkerSettings,
+    @Inject(ScoreClaimRepository) private readonly claims: ClaimSource,
+    private readonly runner: DeliveryGroupRunner,
+    @Inject(CompletionBuffer) sink: CompletionSink,
+    @Inject(PlatformRateLimiter) private readonly rates: PlatformRates,
+    @Inject(DELIVERY_WORKER_SETTINGS) private readonly settings: DeliveryWorkerSettings,
   ) {
-    const sink = runnerDeps.sink;
-    this.runner = new DeliveryGroupRunner({ ...runnerDeps, sink: { add: (c: Completion) => this.finished(c, sink) } });
+    // Each finished row is counted before its result goes on, and once the worker stops,
+    // rows not yet on the wire go back to the ledger as they were.
+    this.hooks = { sink: { add: (c: Completion) => this.finished(c, sink) }, stopping: () => this.stopping };
   }
 
   start(): void {
     this.loop ??= this.run();
+    this.renewer ??= setInterval(() => void this.renew(), Math.max(250, Math.floor(this.settings.leaseMs / 4)));
+    this.renewer.unref();
   }
 
   /** Something became due (a score arrived, a launch woke rows): look now rather than at the next poll. */
@@ -65,6 +82,33 @@ export class DeliveryWorker {
     this.wakeup.wake();
     await this.loop;
     await waitAtMost(Promise.allSettled([...this.groups]), timeoutMs);
+    if (this.renewer) clearInterval(this.renewer);
+  }
+
+  /**
+   * Keeps this process's claims alive, so the lease can be short: a live
+   * replica never loses a row it is working on, and a killed one's rows come
+   * back one lease after its last renewal. A claim whose rows were all
+   * recorded drops out (the database answers which still hold rows).
+   */
+  private async renew(): Promise<void> {
+    if (this.renewing || this.claimsHeld.size === 0) return;
+    this.renewing = true;
+    const started = Date.now();
+    const owners = [...this.claimsHeld.keys()];
+    try {
+      const holding = await this.claims.renew(owners, this.settings.leaseMs);
+      for (const owner of owners) {
+        const lease = this.claimsHeld.get(owner);
+        if (!lease) continue;
+        if (holding.has(owner)) lease.until = Math.max(lease.until, started + this.settings.leaseMs);
+        else this.claimsHeld.delete(owner);
+      }
+    } catch (error) {
+      this.logger.warn({ err: error, claims: owners.length }, 'could not renew delivery leases; rows whose lease lapses are left to other replicas');
+    } finally {
+      this.renewing = false;
+    }
   }
 
   private async run(): Promise<void> {
@@ -82,7 +126,7 @@ export class DeliveryWorker {
       } catch (error) {
         failures++;
         this.logger.warn({ err: error, failures }, 'could not claim due scores; retrying');
-        await sleep(Math.min(5_000, 200 * 2 ** failures));
+        await sleep(backoffDelay(failures, { baseMs: 400, maxMs: 5_000, jitter: 'equal' }));
         continue;
       }
       if (rows.length === 0) {
@@ -104,18 +148,18 @@ export class DeliveryWorker {
       caps,
       defaultCap: Math.max(1, Math.ceil(this.capFor(undefined))),
       now: Date.now(),
-      sendMarginMs: this.settings.sendMarginMs,
     };
   }
 
   private capFor(platformId: string | undefined): number {
-    const rate = platformId === undefined ? this.rateOf('') : this.rateOf(platformId);
+    const rate = this.rates.rateOf(platformId ?? '');
     return Math.max(1, Math.ceil(rate * this.settings.lookaheadSeconds));
   }
 
   private dispatch(rows: ClaimedScore[]): void {
     const groups = new Map<string, ClaimedScore[]>();
     for (const row of rows) {
+      this.claimsHeld.set(row.leaseOwner, row.lease);
       this.inFlight++;
       this.perPlatform.set(row.platformId, (this.perPlatform.get(row.platformId) ?? 0) + 1);
       const key = JSON.stringify([row.platformId, row.contextId, row.resourceLinkId, row.lineItemKey]);
@@ -125,7 +169,7 @@ export class DeliveryWorker {
     }
     for (const group of groups.values()) {
       const running: Promise<void> = this.runner
-        .run(group)
+        .run(group, this.hooks)
         .catch((error: unknown) => this.logger.error({ err: error }, 'delivery group failed unexpectedly'))
         .finally(() => this.groups.delete(running));
       this.groups.add(running);

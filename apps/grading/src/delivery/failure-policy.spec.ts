@@ -7,7 +7,7 @@ import {
 } from '@app/ltiaas';
 import { backoffMs, isThrottle, outcomeOfFailure, platformWords, retryDelayMs } from './failure-policy';
 import { LineItemUnresolvedError } from './line-items/line-item.resolver';
-import { CredentialUnavailableError, VaultUnavailableError } from './ports';
+import { CredentialUnavailableError, VaultUnavailableError } from '../credentials/ports';
 
 const policy = { baseMs: 1000, maxMs: 60_000, random: () => 0.5 };
 const ctx = { attempt: 3, policy, lineItemId: 'li', capturedAt: '2026-01-01T00:00:00.123456Z' };

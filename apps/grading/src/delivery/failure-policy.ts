@@ -1,3 +1,4 @@
+import { backoffDelay } from '@app/async';
 import {
   LtiaasCredentialInvalidError,
   LtiaasError,
@@ -10,7 +11,7 @@ import {
 } from '@app/ltiaas';
 import type { Outcome } from './delivery-outcome';
 import { LineItemUnresolvedError } from './line-items/line-item.resolver';
-import { CredentialUnavailableError, VaultUnavailableError } from './ports';
+import { CredentialUnavailableError, VaultUnavailableError } from '../credentials/ports';
 
 export interface BackoffPolicy {
   baseMs: number;
@@ -21,8 +22,7 @@ export interface BackoffPolicy {
 
 /** Exponential backoff with full jitter: uniform in [0, min(max, base·2^(n-1))). */
 export function backoffMs(attempt: number, policy: BackoffPolicy): number {
-  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(Math.max(attempt, 1) - 1, 30));
-  return Math.floor(policy.random() * ceiling);
+  return backoffDelay(attempt, policy);
 }
 
 /** Never sooner than the server asked (Retry-After), never sooner than the jittered backoff. */

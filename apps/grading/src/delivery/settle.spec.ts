@@ -1,6 +1,7 @@
+import { contextKey } from '@app/contracts';
 import type { ContextState } from '../contexts/contexts.repository';
-import { tripleKey } from '../ledger/score-identity';
-import type { ClaimedScore, Completion, Outcome } from './delivery-outcome';
+import type { ClaimedScore } from '../ledger/score-claim.repository';
+import type { Completion, Outcome } from './delivery-outcome';
 import { settle, type SettlePolicy } from './settle';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -17,7 +18,8 @@ const row: ClaimedScore = {
   firstAttemptAt: null,
   lastStatusCode: null,
   leaseOwner: 'lease',
-  sendDeadline: NOW + 30_000,
+  timestampNs: '0',
+  lease: { until: NOW + 30_000 },
 };
 const policy: SettlePolicy = { backoff: { baseMs: 1000, maxMs: 60_000, random: () => 0.5 }, giveUpAfterMs: 24 * 3_600_000, relaunchGraceMs: 120_000, now: NOW };
 const at = new Date(NOW);
@@ -25,7 +27,7 @@ const at = new Date(NOW);
 function one(outcome: Outcome, options: { context?: Partial<ContextState>; row?: Partial<ClaimedScore> } = {}) {
   const contexts = new Map<string, ContextState>();
   if (options.context) {
-    contexts.set(tripleKey(triple), {
+    contexts.set(contextKey(triple), {
       ...triple,
       agsAvailable: true,
       agsLineItemId: null,
@@ -88,5 +90,10 @@ describe('settle', () => {
       expect(one(stale, { context: { launchSeenAt: new Date(NOW - 5000), credentialStaleAt: new Date(NOW - 1000) } }).kind).toBe('waiting_for_launch');
       expect(one(stale, { context: { launchSeenAt: new Date(NOW - 1000), credentialStaleAt: new Date(NOW - 5000) } }).kind).toBe('retry');
     });
+  });
+
+  it('puts a row back unchanged, due after the delay it was given, without counting an attempt', () => {
+    expect(one({ kind: 'released', delayMs: 500 })).toMatchObject({ kind: 'released', delayMs: 500, statusCode: null });
+    expect(one({ kind: 'released' })).toMatchObject({ kind: 'released', delayMs: 0 });
   });
 });

@@ -1,6 +1,7 @@
+import { contextKey } from '@app/contracts';
 import type { ContextState } from '../contexts/contexts.repository';
-import { tripleKey } from '../ledger/score-identity';
-import type { ClaimedScore, Completion, CredentialProblem } from './delivery-outcome';
+import type { ClaimedScore } from '../ledger/score-claim.repository';
+import type { Completion, CredentialProblem } from './delivery-outcome';
 import { backoffMs, type BackoffPolicy } from './failure-policy';
 
 export type FinalKind = 'delivered' | 'superseded' | 'retry' | 'waiting_for_launch' | 'failed' | 'released';
@@ -42,7 +43,7 @@ export function settle(completions: Completion[], contexts: Map<string, ContextS
     const base: Settled = { row, kind: 'released', attemptedAt, delayMs: 0, statusCode: null, message: null, lineItemId: null, markStale: false, staleCapturedAt: null };
     switch (outcome.kind) {
       case 'released':
-        return base;
+        return { ...base, delayMs: outcome.delayMs ?? 0 };
       case 'delivered':
         return { ...base, kind: 'delivered', lineItemId: outcome.lineItemId };
       case 'superseded':
@@ -52,7 +53,7 @@ export function settle(completions: Completion[], contexts: Map<string, ContextS
         return giveUpOrRetry({ ...base, statusCode: outcome.statusCode ?? null, message: outcome.message, lineItemId: outcome.lineItemId ?? null }, outcome.delayMs, policy);
       case 'credential': {
         const settled = { ...base, statusCode: outcome.statusCode ?? null, message: outcome.message, lineItemId: outcome.lineItemId ?? null };
-        const context = contexts.get(tripleKey(row));
+        const context = contexts.get(contextKey(row));
         if (vaultCatchingUp(outcome.problem, context, policy)) {
           const delay = Math.min(5_000, backoffMs(row.attempts + 1, policy.backoff)) + 250;
           return giveUpOrRetry(settled, delay, policy);

@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { contextKey, envelope, SCORE_READY_V1, TOPICS, type ScoreReadyData } from '@app/contracts';
+import { contextKey, envelope, EVENT_SOURCES, SCORE_READY_V1, TOPICS, type ScoreReadyData } from '@app/contracts';
 import { DomainError } from '@app/http';
 import { EventPublisher } from '@app/messaging';
 
-export const HTTP_INGEST_SOURCE = 'urn:lti-grading:grading:http';
 const PUBLISH_TIMEOUT_MS = 5_000;
 const RETRY_AFTER_SECONDS = 5;
 
@@ -26,8 +25,9 @@ export class ScoreIngestService {
 
   constructor(private readonly publisher: EventPublisher) {}
 
-  async submit(submissions: ScoreSubmission[], correlationId?: string): Promise<string[]> {
-    const events = submissions.map((s) => envelope(SCORE_READY_V1, HTTP_INGEST_SOURCE, s.data, { id: s.eventId, correlationId }));
+  /** `submittedBy`: the handle of the API key that submitted the scores, recorded with each event. */
+  async submit(submissions: ScoreSubmission[], correlationId?: string, submittedBy?: string): Promise<string[]> {
+    const events = submissions.map((s) => envelope(SCORE_READY_V1, EVENT_SOURCES.gradingHttpIngest, s.data, { id: s.eventId, correlationId, submittedBy }));
     try {
       await this.publisher.publish(
         TOPICS.scoreReady,

@@ -1,10 +1,11 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
+import { sleep } from '@app/async';
 import { GRADING_CONFIG } from '../grading.database';
 import type { GradingConfig } from '../grading.config';
-import { LedgerMaintenanceRepository, type ResendScope } from '../ledger/ledger-maintenance.repository';
+import type { ResendScope } from '../ledger/ledger-maintenance.repository';
+import { LedgerService } from '../ledger/ledger.service';
+import { ReofferProgressRepository, type Tally } from '../ledger/reoffer-progress.repository';
 import type { Job, JobContext, JobResult } from './job';
-import { GradeSyncTracker, type Tally } from './grade-sync.tracker';
 import type { RunScope } from './sync-run';
 
 export interface GradeSyncParams {
@@ -17,15 +18,16 @@ export interface GradeSyncParams {
  * not been delivered (only what changed), or with `resend` every row of a
  * context, then watches the delivery workers try each one and records how
  * they ended. It delivers nothing itself: the workers keep ordering,
- * leases and rate limits.
+ * leases and rate limits. The re-offer goes through the ledger, which tells
+ * delivery the rows are due, so they do not wait for its next poll.
  */
 @Injectable()
 export class GradeSyncJob implements Job<GradeSyncParams> {
   readonly name = 'grade-sync' as const;
 
   constructor(
-    private readonly ledger: LedgerMaintenanceRepository,
-    private readonly tracker: GradeSyncTracker,
+    private readonly ledger: LedgerService,
+    private readonly reoffers: ReofferProgressRepository,
     @Inject(GRADING_CONFIG) private readonly config: GradingConfig,
   ) {}
 
@@ -34,18 +36,18 @@ export class GradeSyncJob implements Job<GradeSyncParams> {
   }
 
   async execute({ params, signal, log, progress }: JobContext<GradeSyncParams>): Promise<JobResult> {
-    const watched = await this.tracker.snapshot(params.resend);
+    const watched = await this.reoffers.snapshot(params.resend);
     const reoffered = params.resend ? await this.ledger.forceResend(params.resend) : await this.ledger.reofferUndelivered();
     const offered = watched.ids.length;
     log.log('grade sync offered rows for delivery', { rowsOffered: offered, rowsMadeDue: reoffered });
     await progress({ rowsOffered: offered }, { rowsMadeDue: reoffered });
 
     const deadline = Date.now() + this.config.GRADE_SYNC_SETTLE_TIMEOUT_MS;
-    let tally = await this.tracker.tally(watched);
+    let tally = await this.reoffers.tally(watched);
     while (tally.unsettled > 0 && Date.now() < deadline && !signal.aborted) {
       // An abort ends the wait early; the loop then sees the signal.
-      await delay(this.config.GRADE_SYNC_POLL_MS, undefined, { signal }).catch(() => undefined);
-      tally = await this.tracker.tally(watched);
+      await sleep(this.config.GRADE_SYNC_POLL_MS, signal);
+      tally = await this.reoffers.tally(watched);
       await progress(countsOf(offered, tally));
     }
     const settled = tally.unsettled === 0;

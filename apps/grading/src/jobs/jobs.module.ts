@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { LedgerMaintenanceRepository } from '../ledger/ledger-maintenance.repository';
+import { LedgerModule } from '../ledger/ledger.module';
+import { GradingMetricsModule } from '../metrics/metrics.module';
 import { RostersModule } from '../rosters/rosters.module';
 import { GradeSyncJob } from './grade-sync.job';
-import { GradeSyncTracker } from './grade-sync.tracker';
 import { JobRunner } from './job-runner';
 import { JobScheduler } from './job-scheduler';
 import { ShutdownLog } from './shutdown.log';
@@ -13,9 +13,9 @@ import { SyncService } from './sync.service';
 
 /** The nightly grade sync and roster refresh: cron, one runner across replicas, admin triggers, run records. */
 @Module({
-  imports: [ScheduleModule.forRoot(), RostersModule],
+  imports: [ScheduleModule.forRoot(), GradingMetricsModule, LedgerModule, RostersModule],
   controllers: [SyncController],
-  providers: [LedgerMaintenanceRepository, GradeSyncTracker, GradeSyncJob, SyncRunsRepository, JobRunner, JobScheduler, SyncService, ShutdownLog],
+  providers: [GradeSyncJob, SyncRunsRepository, JobRunner, JobScheduler, SyncService, ShutdownLog],
   exports: [SyncRunsRepository, JobRunner],
 })
 export class JobsModule {}

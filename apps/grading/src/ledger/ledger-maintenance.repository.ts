@@ -1,20 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-
-export interface BacklogStats {
-  /** Rows whose latest value is waiting to be delivered (due now or backing off). */
-  pending: number;
-  /** Seconds since the oldest pending value arrived; 0 when nothing is pending. */
-  oldestPendingAgeSeconds: number;
-  /** Deliveries in flight right now, across replicas. */
-  inFlight: number;
-  /** Rows waiting for a relaunch of their context (stale or missing serviceKey). */
-  waitingForLaunch: number;
-  /** Rows whose latest value failed for good. */
-  failed: number;
-  /** Dead letters not yet retried (failed deliveries and dead-lettered ingest records). */
-  deadLetters: number;
-}
+import { DataSource, type EntityManager } from 'typeorm';
+import type { ContextTriple } from '@app/contracts';
+import { rowsOf } from '@app/database';
+import { SCORE_STATUS, type ScoreStatus } from './score-status';
 
 export interface ResendScope {
   platformId: string;
@@ -27,9 +15,14 @@ export interface ResendScope {
 const CLOSE_DEAD_LETTERS = `UPDATE grading.dead_letters d SET retried_at = now()
   FROM offered o WHERE d.kind = 'delivery' AND d.score_id = o.id AND d.retried_at IS NULL RETURNING d.id`;
 
+/** What the grade sync re-offers: rows backing off, and those that failed for good. */
+const UNDELIVERED: ScoreStatus[] = [SCORE_STATUS.pending, SCORE_STATUS.failed];
+
 /**
- * Operations for scheduled jobs and operators: re-offer what has not landed,
- * force a resend, and the counters sync status reports.
+ * The writes that put ledger rows back in line for delivery, outside
+ * delivery itself: the grade sync's re-offer and forced resend, a launch
+ * waking the rows that waited for it, an operator retrying a dead letter.
+ * Delivery picks the rows up by polling; the caller signals it after commit.
  */
 @Injectable()
 export class LedgerMaintenanceRepository {
@@ -37,12 +30,11 @@ export class LedgerMaintenanceRepository {
 
   /**
    * Makes due again every row whose latest value has not been delivered:
-   * pending rows backing off and, unless told otherwise, failed ones. Rows in
-   * flight keep their lease; rows waiting for a launch keep waiting (sending
-   * without a credential cannot succeed).
+   * pending rows backing off and failed ones. Rows in flight keep their
+   * lease; rows waiting for a launch keep waiting (sending without a
+   * credential cannot succeed).
    */
-  async reofferUndelivered(options: { includeFailed?: boolean } = {}): Promise<number> {
-    const statuses = options.includeFailed === false ? ['pending'] : ['pending', 'failed'];
+  async reofferUndelivered(): Promise<number> {
     const [row]: Array<{ count: string }> = await this.db.query(
       `WITH offered AS (
          UPDATE grading.scores SET status = 'pending', due_at = now(),
@@ -52,7 +44,7 @@ export class LedgerMaintenanceRepository {
          RETURNING id
        ), closed AS (${CLOSE_DEAD_LETTERS})
        SELECT count(*) AS count FROM offered`,
-      [statuses],
+      [UNDELIVERED],
     );
     return Number(row.count);
   }
@@ -71,24 +63,33 @@ export class LedgerMaintenanceRepository {
     return Number(row.count);
   }
 
-  async backlog(): Promise<BacklogStats> {
-    const [row]: Array<Record<string, string | null>> = await this.db.query(
-      `SELECT
-         count(*) FILTER (WHERE status = 'pending') AS pending,
-         COALESCE(EXTRACT(EPOCH FROM now() - min(received_at) FILTER (WHERE status = 'pending')), 0) AS oldest,
-         count(*) FILTER (WHERE lease_until > now()) AS in_flight,
-         count(*) FILTER (WHERE status = 'waiting_for_launch') AS waiting,
-         count(*) FILTER (WHERE status = 'failed') AS failed,
-         (SELECT count(*) FROM grading.dead_letters WHERE retried_at IS NULL) AS dead_letters
-       FROM grading.scores`,
-    );
-    return {
-      pending: Number(row.pending),
-      oldestPendingAgeSeconds: Math.max(0, Math.round(Number(row.oldest))),
-      inFlight: Number(row.in_flight),
-      waitingForLaunch: Number(row.waiting),
-      failed: Number(row.failed),
-      deadLetters: Number(row.dead_letters),
-    };
+  /**
+   * Wakes the rows of these activities that waited for a launch, inside the
+   * transaction that recorded the launches (it holds their context rows, so
+   * a delivery cannot park a row between the two). Answers how many woke.
+   */
+  async releaseWaiting(tx: EntityManager, activities: ContextTriple[]): Promise<number> {
+    const woken = rowsOf<unknown>(await tx.query(
+      `UPDATE grading.scores s SET status = 'pending', due_at = now(), attempts = 0, first_attempt_at = NULL, updated_at = now()
+       FROM unnest($1::text[], $2::text[], $3::text[]) AS t(p, c, r)
+       WHERE s.status = 'waiting_for_launch' AND s.platform_id = t.p AND s.context_id = t.c AND s.resource_link_id = t.r
+       RETURNING s.id`,
+      [activities.map((a) => a.platformId), activities.map((a) => a.contextId), activities.map((a) => a.resourceLinkId)],
+    ));
+    return woken.length;
+  }
+
+  /**
+   * Makes a failed row due again with a fresh attempt count, inside the
+   * transaction that closes its dead letter, if the row still holds the
+   * version that failed. False when a newer value replaced it.
+   */
+  async reofferFailed(tx: EntityManager, scoreId: string, version: string | null): Promise<boolean> {
+    const revived = rowsOf<unknown>(await tx.query(
+      `UPDATE grading.scores SET status = 'pending', due_at = now(), attempts = 0, first_attempt_at = NULL, updated_at = now()
+       WHERE id = $1 AND version = $2 AND status = 'failed' RETURNING id`,
+      [scoreId, version],
+    ));
+    return revived.length > 0;
   }
 }

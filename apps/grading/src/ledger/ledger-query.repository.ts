@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { LineItemSelector } from '@app/contracts';
-import type { ScoreStatus } from './score-identity';
+import { SCORE_STATUS, type ScoreStatus } from './score-status';
 
 export interface ScoreQuery {
   platformId?: string;
+  /** Only rows of these platforms (a platform-scoped key's). */
+  platformIds?: readonly string[];
   contextId?: string;
   resourceLinkId?: string;
   userId?: string;
@@ -110,6 +112,7 @@ export class LedgerQueryRepository {
       where.push(sql.replace('?', `$${params.length}`));
     };
     if (query.platformId !== undefined) add('platform_id = ?', query.platformId);
+    if (query.platformIds !== undefined) add('platform_id = ANY(?::text[])', query.platformIds);
     if (query.contextId !== undefined) add('context_id = ?', query.contextId);
     if (query.resourceLinkId !== undefined) add('resource_link_id = ?', query.resourceLinkId);
     if (query.userId !== undefined) add('user_id = ?', query.userId);
@@ -186,7 +189,7 @@ function toView(r: ScoreRow, history: AttemptView[]): ScoreView {
     version: Number(r.version),
     status: r.status,
     inFlight: r.in_flight,
-    dueAt: r.status === 'pending' ? r.due_at.toISOString() : null,
+    dueAt: r.status === SCORE_STATUS.pending ? r.due_at.toISOString() : null,
     attempts: r.attempts,
     lastAttemptAt: r.last_attempt_at?.toISOString() ?? null,
     lastStatusCode: r.last_status_code,

@@ -44,10 +44,10 @@ export class LedgerWriterRepository {
   private async recordEvents(tx: EntityManager, scores: PlannedScore[]): Promise<PlannedScore[]> {
     const rows: Array<{ event_id: string }> = await tx.query(
       `INSERT INTO grading.score_events
-         (event_id, platform_id, context_id, resource_link_id, line_item_key, user_id, "timestamp", timestamp_ns, outcome, source, data)
-       SELECT e.event_id, e.platform_id, e.context_id, e.resource_link_id, e.line_item_key, e.user_id, e.ts, e.ts_ns, 'applied', e.source, e.data
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::numeric[], $9::text[], $10::jsonb[])
-         AS e(event_id, platform_id, context_id, resource_link_id, line_item_key, user_id, ts, ts_ns, source, data)
+         (event_id, platform_id, context_id, resource_link_id, line_item_key, user_id, "timestamp", timestamp_ns, outcome, source, data, submitted_by, correlation_id)
+       SELECT e.event_id, e.platform_id, e.context_id, e.resource_link_id, e.line_item_key, e.user_id, e.ts, e.ts_ns, 'applied', e.source, e.data, e.submitted_by, e.correlation_id
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::numeric[], $9::text[], $10::jsonb[], $11::text[], $12::text[])
+         AS e(event_id, platform_id, context_id, resource_link_id, line_item_key, user_id, ts, ts_ns, source, data, submitted_by, correlation_id)
        ON CONFLICT (event_id) DO NOTHING
        RETURNING event_id`,
       [
@@ -61,6 +61,8 @@ export class LedgerWriterRepository {
         scores.map((s) => s.timestampNs.toString()),
         scores.map((s) => s.source),
         scores.map((s) => JSON.stringify(s.data)),
+        scores.map((s) => s.submittedBy ?? null),
+        scores.map((s) => s.correlationId ?? null),
       ],
     );
     const inserted = new Set(rows.map((r) => r.event_id));

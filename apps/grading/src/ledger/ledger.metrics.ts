@@ -3,7 +3,7 @@ import { Gauge, type Registry } from 'prom-client';
 import { METRICS_REGISTRY } from '@app/observability';
 import type { GradingConfig } from '../grading.config';
 import { GRADING_CONFIG } from '../grading.database';
-import { LedgerMaintenanceRepository, type BacklogStats } from './ledger-maintenance.repository';
+import { LedgerStatsRepository, type BacklogStats } from './ledger-stats.repository';
 
 /** Backlog gauges on /metrics, read from the ledger at scrape time (at most every few seconds). */
 @Injectable()
@@ -12,7 +12,7 @@ export class LedgerMetrics {
   private cached?: { at: number; stats: Promise<BacklogStats> };
 
   constructor(
-    private readonly maintenance: LedgerMaintenanceRepository,
+    private readonly ledger: LedgerStatsRepository,
     @Inject(METRICS_REGISTRY) registry: Registry,
     @Inject(GRADING_CONFIG) private readonly config: GradingConfig,
   ) {
@@ -36,7 +36,7 @@ export class LedgerMetrics {
 
   private async stats(): Promise<BacklogStats | undefined> {
     const now = Date.now();
-    if (!this.cached || now - this.cached.at > this.config.METRICS_LEDGER_CACHE_MS) this.cached = { at: now, stats: this.maintenance.backlog() };
+    if (!this.cached || now - this.cached.at > this.config.METRICS_LEDGER_CACHE_MS) this.cached = { at: now, stats: this.ledger.backlog() };
     try {
       return await this.cached.stats;
     } catch (error) {

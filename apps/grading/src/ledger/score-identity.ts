@@ -1,12 +1,13 @@
 import type { ContextTriple, LineItemSelector, ScoreReadyData } from '@app/contracts';
 
-export type ScoreStatus = 'pending' | 'delivered' | 'superseded' | 'waiting_for_launch' | 'failed';
-
 /** A ScoreReady as the ledger takes it in: its event id, where it came from, and the validated data. */
 export interface IncomingScore {
   eventId: string;
   source: string;
   data: ScoreReadyData;
+  /** The handle of the API key that submitted it over HTTP; absent for events published to Kafka directly. */
+  submittedBy?: string;
+  correlationId?: string;
 }
 
 /**
@@ -40,8 +41,4 @@ export function identityOf(data: ScoreReadyData): ScoreIdentity {
 
 export function identityKey(id: ScoreIdentity): string {
   return JSON.stringify([id.platformId, id.contextId, id.resourceLinkId, id.lineItemKey, id.userId]);
-}
-
-export function tripleKey(t: ContextTriple): string {
-  return JSON.stringify([t.platformId, t.contextId, t.resourceLinkId]);
 }

@@ -1,7 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { GradingMetrics } from './grading-metrics';
 
-/** GradingMetrics for every feature of grading (global: one set of series per registry). */
-@Global()
+/** GradingMetrics for the features that count job runs and roster refreshes (one set of series: modules are singletons). */
 @Module({ providers: [GradingMetrics], exports: [GradingMetrics] })
 export class GradingMetricsModule {}

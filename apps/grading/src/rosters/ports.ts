@@ -1,6 +1,6 @@
 import type { ContextTriple, RosterRefreshedData } from '@app/contracts';
 import type { CallOptions, LtiaasCredential, MembershipPage, MembershipQuery } from '@app/ltiaas';
-import type { ResolvedCredential } from '../delivery/ports';
+import type { ResolvedCredential } from '../credentials/ports';
 
 /** The part of LtiaasClient a roster refresh uses; the real client satisfies it as is. */
 export interface MembershipSource {
@@ -9,8 +9,8 @@ export interface MembershipSource {
 export const MEMBERSHIP_SOURCE = Symbol('MEMBERSHIP_SOURCE');
 
 /**
- * serviceKeys, resolved as delivery resolves them (delivery's
- * CredentialResolver satisfies it): throws CredentialUnavailableError when
+ * serviceKeys, resolved as delivery resolves them (the shared
+ * CredentialResolver and AccountKeyCheck): throws CredentialUnavailableError when
  * the vault holds none or it is stale, VaultUnavailableError when the vault
  * cannot answer now.
  */

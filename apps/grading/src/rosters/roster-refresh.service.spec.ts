@@ -2,7 +2,7 @@ import type { Logger } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import type { ContextTriple, RosterRefreshedData } from '@app/contracts';
 import { LtiaasCredentialInvalidError, LtiaasNotFoundError, LtiaasRetryableError, type MembershipPage } from '@app/ltiaas';
-import { CredentialUnavailableError } from '../delivery/ports';
+import { CredentialUnavailableError } from '../credentials/ports';
 import type { GradingConfig } from '../grading.config';
 import { RunLogger } from '../jobs/run-logger';
 import { GradingMetrics } from '../metrics/grading-metrics';

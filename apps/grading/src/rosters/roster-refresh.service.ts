@@ -1,6 +1,6 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { backoffDelay, sleep } from '@app/async';
 import type { ContextTriple } from '@app/contracts';
 import {
   LtiaasCredentialInvalidError,
@@ -12,7 +12,7 @@ import {
   type Member,
   type MembershipPage,
 } from '@app/ltiaas';
-import { CredentialUnavailableError } from '../delivery/ports';
+import { CredentialUnavailableError } from '../credentials/ports';
 import { GRADING_CONFIG } from '../grading.database';
 import type { GradingConfig } from '../grading.config';
 import type { RunLogger } from '../jobs/run-logger';
@@ -101,9 +101,9 @@ export class RosterRefreshService {
         const retryable = error instanceof LtiaasRetryableError || error instanceof LtiaasInvalidResponseError;
         if (!retryable || attempt >= WALK_ATTEMPTS || run.signal.aborted) throw error;
         const hinted = error instanceof LtiaasRetryableError ? error.retryAfterMs : undefined;
-        const waitMs = Math.min(MAX_RETRY_WAIT_MS, Math.max(hinted ?? 0, 500 * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
+        const waitMs = Math.min(MAX_RETRY_WAIT_MS, Math.max(hinted ?? 0, backoffDelay(attempt, { baseMs: 500, maxMs: MAX_RETRY_WAIT_MS, jitter: 'equal' })));
         log.warn('roster page failed; walking the roster again', { attempt, waitMs, error: (error as Error).message });
-        await delay(waitMs, undefined, { signal: run.signal }).catch(() => undefined); // an abort ends the wait early
+        await sleep(waitMs, run.signal); // an abort ends the wait early
       }
     }
   }

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import type { ContextTriple } from '@app/contracts';
-import { DeliveryCoordinator } from '../delivery/delivery.coordinator';
-import { LTIAAS_PORT } from '../delivery/ports';
+import { AccountKeyCheck } from '../credentials/account-key.check';
+import { CredentialResolver } from '../credentials/credential.resolver';
+import { CredentialsModule } from '../credentials/credentials.module';
+import { LTIAAS_PORT, type LtiaasClientPort } from '../credentials/ports';
+import { GradingMetricsModule } from '../metrics/metrics.module';
 import { MEMBERSHIP_SOURCE, ROSTER_CREDENTIALS, ROSTER_EVENTS, type MembershipSource, type RosterCredentials } from './ports';
 import { RosterContextsRepository } from './roster-contexts.repository';
 import { KafkaRosterEvents } from './roster-events.publisher';
@@ -11,32 +12,20 @@ import { RosterProgressRepository } from './roster-progress.repository';
 import { RosterRefreshJob } from './roster-refresh.job';
 import { RosterRefreshService } from './roster-refresh.service';
 
-/**
- * Delivery's credential resolver (one serviceKey cache per process, emptied
- * on relaunch) and its LTIAAS client (one connection pool), looked up when
- * first used: DeliveryModule keeps them to itself.
- */
-function fromDelivery(refs: ModuleRef): { credentials: RosterCredentials; memberships: MembershipSource } {
-  const coordinator = () => refs.get(DeliveryCoordinator, { strict: false });
-  const client = () => {
-    const port: unknown = refs.get(LTIAAS_PORT, { strict: false });
-    if (typeof (port as Partial<MembershipSource>).iterateMemberships !== 'function') throw new Error('the LTIAAS client in use cannot list memberships');
-    return port as MembershipSource;
-  };
+/** serviceKeys as delivery gets them: the same cache (emptied on relaunch) and the same account-key check. */
+function rosterCredentials(credentials: CredentialResolver, accountKey: AccountKeyCheck): RosterCredentials {
   return {
-    credentials: {
-      resolve: (triple: ContextTriple) => coordinator().credentials.resolve(triple),
-      forget: (triple: ContextTriple) => coordinator().credentials.forget(triple),
-      blame: (error: unknown) => coordinator().accountKey.blame(error),
-    },
-    memberships: { iterateMemberships: (cred, query, call) => client().iterateMemberships(cred, query, call) },
+    resolve: (triple) => credentials.resolve(triple),
+    forget: (triple) => credentials.forget(triple),
+    blame: (error) => accountKey.blame(error),
   };
 }
 
 @Module({
+  imports: [CredentialsModule, GradingMetricsModule],
   providers: [
-    { provide: ROSTER_CREDENTIALS, inject: [ModuleRef], useFactory: (refs: ModuleRef) => fromDelivery(refs).credentials },
-    { provide: MEMBERSHIP_SOURCE, inject: [ModuleRef], useFactory: (refs: ModuleRef) => fromDelivery(refs).memberships },
+    { provide: ROSTER_CREDENTIALS, inject: [CredentialResolver, AccountKeyCheck], useFactory: rosterCredentials },
+    { provide: MEMBERSHIP_SOURCE, inject: [LTIAAS_PORT], useFactory: (ltiaas: LtiaasClientPort): MembershipSource => ltiaas },
     { provide: ROSTER_EVENTS, useClass: KafkaRosterEvents },
     RosterContextsRepository,
     RosterMembersRepository,

@@ -1,15 +1,16 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { SyncRunsRepository } from '../jobs/sync-runs.repository';
-import { LedgerMaintenanceRepository } from '../ledger/ledger-maintenance.repository';
+import { JobsModule } from '../jobs/jobs.module';
+import { LedgerModule } from '../ledger/ledger.module';
 import { SyncHealthController } from './sync-health.controller';
+import { SyncStatusMetrics } from './sync-status.metrics';
 import { SyncStatusService } from './sync-status.service';
 
-/** GET /health/sync. */
+/** GET /health/sync, and the job ages on /metrics. */
 @Module({
-  imports: [TerminusModule.forRoot({ errorLogStyle: 'json', logger: false })],
+  imports: [TerminusModule.forRoot({ errorLogStyle: 'json', logger: false }), JobsModule, LedgerModule],
   controllers: [SyncHealthController],
-  providers: [SyncStatusService, SyncRunsRepository, LedgerMaintenanceRepository],
+  providers: [SyncStatusService, SyncStatusMetrics],
   exports: [SyncStatusService],
 })
 export class SyncStatusModule {}

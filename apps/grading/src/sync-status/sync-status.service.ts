@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { GRADING_CONFIG } from '../grading.database';
 import type { GradingConfig } from '../grading.config';
 import { SyncRunsRepository } from '../jobs/sync-runs.repository';
 import type { JobName } from '../jobs/sync-run';
-import { LedgerMaintenanceRepository } from '../ledger/ledger-maintenance.repository';
+import { LedgerStatsRepository } from '../ledger/ledger-stats.repository';
 
 export interface Check {
   ok: boolean;
@@ -21,7 +20,7 @@ export interface SyncStatus {
   staleCredentials: Check;
 }
 
-const PROCESS_STARTED_AT = new Date();
+export const PROCESS_STARTED_AT = new Date();
 
 /**
  * What /health/sync reports: are the jobs running, is delivery keeping up,
@@ -31,18 +30,17 @@ const PROCESS_STARTED_AT = new Date();
 @Injectable()
 export class SyncStatusService {
   constructor(
-    private readonly db: DataSource,
     private readonly runs: SyncRunsRepository,
-    private readonly ledger: LedgerMaintenanceRepository,
+    private readonly ledger: LedgerStatsRepository,
     @Inject(GRADING_CONFIG) private readonly config: GradingConfig,
   ) {}
 
   async status(): Promise<SyncStatus> {
-    const [gradeSync, rosterRefresh, backlog, stale] = await Promise.all([
+    const [gradeSync, rosterRefresh, backlog, staleContexts] = await Promise.all([
       this.job('grade-sync', this.config.SYNC_MAX_GRADE_SYNC_AGE_SECONDS),
       this.job('roster-refresh', this.config.SYNC_MAX_ROSTER_REFRESH_AGE_SECONDS),
       this.ledger.backlog(),
-      this.staleContexts(),
+      this.ledger.activitiesWaitingForLaunch(),
     ]);
     const c = this.config;
     const backlogReasons: string[] = [];
@@ -65,8 +63,8 @@ export class SyncStatusService {
         ...(c.SYNC_MAX_BACKLOG !== undefined ? { maxPending: c.SYNC_MAX_BACKLOG } : {}),
       },
       deadLetters: limited('dead letters wait for an operator', backlog.deadLetters, c.SYNC_MAX_DEAD_LETTERS, { open: backlog.deadLetters, failedScores: backlog.failed }),
-      staleCredentials: limited('activities wait for a relaunch (stale or missing serviceKey)', stale.contexts, c.SYNC_MAX_STALE_CREDENTIALS, {
-        contexts: stale.contexts,
+      staleCredentials: limited('activities wait for a relaunch (stale or missing serviceKey)', staleContexts, c.SYNC_MAX_STALE_CREDENTIALS, {
+        contexts: staleContexts,
         waitingForLaunch: backlog.waitingForLaunch,
       }),
     };
@@ -74,15 +72,6 @@ export class SyncStatusService {
 
   private async job(job: JobName, maxAgeSeconds: number): Promise<Check> {
     return jobCheck(await this.runs.lastSuccess(job), maxAgeSeconds, Date.now(), PROCESS_STARTED_AT);
-  }
-
-  private async staleContexts(): Promise<{ contexts: number }> {
-    const [row]: Array<{ contexts: string }> = await this.db.query(
-      `SELECT count(*) AS contexts FROM (
-         SELECT DISTINCT platform_id, context_id, resource_link_id FROM grading.scores WHERE status = 'waiting_for_launch'
-       ) waiting`,
-    );
-    return { contexts: Number(row.contexts) };
   }
 }
 

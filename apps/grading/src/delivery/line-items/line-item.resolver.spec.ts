@@ -1,5 +1,5 @@
 import type { LineItem, LineItemInput, LineItemQuery } from '@app/ltiaas';
-import type { LtiaasPort } from '../ports';
+import type { LtiaasPort } from '../../credentials/ports';
 import { LineItemResolver, LineItemUnresolvedError, type LineItemStore, type LineItemTarget } from './line-item.resolver';
 
 const cred = { serviceKey: 'svc' };

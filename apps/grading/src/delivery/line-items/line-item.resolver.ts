@@ -1,8 +1,9 @@
-import { Logger } from '@nestjs/common';
-import type { ContextTriple, LineItemSelector } from '@app/contracts';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { contextKey, type ContextTriple, type LineItemSelector } from '@app/contracts';
 import type { LineItem, LtiaasCredential } from '@app/ltiaas';
-import { tripleKey } from '../../ledger/score-identity';
-import type { Clock, LtiaasPort } from '../ports';
+import { CLOCK, type Clock } from '../../common/clock';
+import { LTIAAS_PORT, type LtiaasPort } from '../../credentials/ports';
+import { LineItemsRepository } from './line-items.repository';
 
 /** The line item a score is for cannot be determined or created: the score cannot be delivered as sent. */
 export class LineItemUnresolvedError extends Error {
@@ -29,6 +30,7 @@ export interface LineItemStore {
 export interface LaunchLineItems {
   launchLineItemId(triple: ContextTriple): Promise<string | null>;
 }
+export const LAUNCH_LINE_ITEMS = Symbol('LAUNCH_LINE_ITEMS');
 
 const MEMORY_TTL_MS = 5 * 60_000;
 
@@ -40,15 +42,16 @@ const MEMORY_TTL_MS = 5 * 60_000;
  *   and label; created (once, under a cluster-wide lock) when none exists and
  *   the selector carries label and scoreMaximum.
  */
+@Injectable()
 export class LineItemResolver {
   private readonly logger = new Logger(LineItemResolver.name);
   private readonly memory = new Map<string, { id: Promise<string>; expiresAt: number }>();
 
   constructor(
-    private readonly ltiaas: Pick<LtiaasPort, 'listLineItems' | 'createLineItem'>,
-    private readonly store: LineItemStore,
-    private readonly launches: LaunchLineItems,
-    private readonly clock: Clock,
+    @Inject(LTIAAS_PORT) private readonly ltiaas: Pick<LtiaasPort, 'listLineItems' | 'createLineItem'>,
+    @Inject(LineItemsRepository) private readonly store: LineItemStore,
+    @Inject(LAUNCH_LINE_ITEMS) private readonly launches: LaunchLineItems,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   resolve(target: LineItemTarget, cred: LtiaasCredential): Promise<string> {
@@ -138,7 +141,7 @@ export class LineItemResolver {
 }
 
 function memoryKey(target: LineItemTarget): string {
-  return `${tripleKey(target)}|${target.lineItemKey}`;
+  return `${contextKey(target)}|${target.lineItemKey}`;
 }
 
 function describe(selector: LineItemSelector | null): string {

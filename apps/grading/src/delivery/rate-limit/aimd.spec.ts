@@ -1,4 +1,4 @@
-import { decide, DEFAULT_AIMD, overwhelmed } from './aimd';
+import { decide, DEFAULT_AIMD, nextRate, overwhelmed } from './aimd';
 
 const settings = { ...DEFAULT_AIMD, decreaseFactor: 0.5, throttleTolerance: 0.1 };
 const quiet = { ok: 50, throttled: 0, saturated: true, maxRemaining: 0 };
@@ -41,5 +41,15 @@ describe('AIMD', () => {
     expect(overwhelmed({ ok: 2, throttled: 10 })).toBe(true);
     expect(overwhelmed({ ok: 200, throttled: 10 })).toBe(false);
     expect(overwhelmed({ ok: 0, throttled: 3 })).toBe(false);
+  });
+
+  it('moves the rate within its bounds: a cut never below the floor, a raise by the step but at most a tenth', () => {
+    const bounds = { minRate: 1, maxRate: 500, increaseStep: 20 };
+    expect(nextRate(100, { type: 'decrease', factor: 0.5 }, bounds)).toBe(50);
+    expect(nextRate(1.5, { type: 'decrease', factor: 0.1 }, bounds)).toBe(1);
+    expect(nextRate(100, { type: 'increase' }, bounds)).toBe(110);
+    expect(nextRate(400, { type: 'increase' }, bounds)).toBe(420);
+    expect(nextRate(495, { type: 'increase' }, bounds)).toBe(500);
+    expect(nextRate(100, { type: 'hold' }, bounds)).toBe(100);
   });
 });

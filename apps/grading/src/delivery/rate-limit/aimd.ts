@@ -68,3 +68,22 @@ export function decide(stats: WindowStats, settings: AimdSettings): AimdAction {
 export function overwhelmed(stats: Pick<WindowStats, 'ok' | 'throttled'>): boolean {
   return stats.throttled >= 10 && throttledShare(stats) >= 0.5;
 }
+
+export interface RateBounds {
+  minRate: number;
+  maxRate: number;
+  /** Requests/s added by one increase, but never more than a tenth of the rate (a slow LMS is approached gently). */
+  increaseStep: number;
+}
+
+/** The platform's rate after an action, within its bounds. */
+export function nextRate(rate: number, action: AimdAction, bounds: RateBounds): number {
+  switch (action.type) {
+    case 'decrease':
+      return Math.max(bounds.minRate, rate * action.factor);
+    case 'increase':
+      return Math.min(bounds.maxRate, Math.max(rate, rate + Math.min(bounds.increaseStep, rate * 0.1)));
+    case 'hold':
+      return rate;
+  }
+}

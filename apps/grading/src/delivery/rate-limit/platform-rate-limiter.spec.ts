@@ -23,17 +23,31 @@ class FakeBudget implements BudgetStore {
     this.tokens.set(platformId, (this.tokens.get(platformId) ?? 0) + tokens);
   }
 
+  /** The shared window: what every limiter reported since it was last closed. */
+  window = { ok: 0, throttled: 0, saturated: false, due: false };
+  reports = 0;
+  async report(platformId: string, seen: { ok: number; throttled: number; saturated: boolean }) {
+    this.reports++;
+    if (!this.rates.has(platformId)) return undefined;
+    this.window.ok += seen.ok;
+    this.window.throttled += seen.throttled;
+    this.window.saturated ||= seen.saturated;
+    return { rate: this.rates.get(platformId)!, ok: this.window.ok, throttled: this.window.throttled, due: this.window.due };
+  }
+  async closeWindow(platformId: string, _windowMs: number, judge: (w: { rate: number; stats: { ok: number; throttled: number; saturated: boolean; maxRemaining: number } }) => number) {
+    if (!this.window.due) return undefined;
+    const rate = judge({ rate: this.rates.get(platformId)!, stats: { ...this.window, maxRemaining: 0 } });
+    if (rate > this.rates.get(platformId)!) this.increases.push(platformId);
+    if (rate < this.rates.get(platformId)!) this.decreases.push(platformId);
+    this.rates.set(platformId, rate);
+    this.window = { ok: 0, throttled: 0, saturated: false, due: false };
+    return rate;
+  }
   async decrease(platformId: string, factor: number) {
     this.decreases.push(platformId);
     const rate = (this.rates.get(platformId) ?? 0) * factor;
     this.rates.set(platformId, rate);
-    return rate;
-  }
-
-  async increase(platformId: string, step: number) {
-    this.increases.push(platformId);
-    const rate = (this.rates.get(platformId) ?? 0) + step;
-    this.rates.set(platformId, rate);
+    this.window = { ok: 0, throttled: 0, saturated: false, due: false };
     return rate;
   }
 }
@@ -74,14 +88,40 @@ describe('PlatformRateLimiter', () => {
     await limiter.acquire('p');
     limiter.report('p', { throttled: true });
     limiter.report('p', { throttled: false });
+    budget.window.due = true;
     await new Promise((r) => setTimeout(r, 80));
     expect(budget.decreases).toEqual(['p']);
     expect(limiter.rateOf('p')).toBe(50);
 
     for (let i = 0; i < 10; i++) void limiter.acquire('p').catch(() => undefined); // more demand than tokens: saturated
     limiter.report('p', { throttled: false });
+    budget.window.due = true;
     await new Promise((r) => setTimeout(r, 80));
     expect(budget.increases).toContain('p');
+  });
+
+  it('judges what the whole cluster saw in the window, once, not what one replica saw of it', async () => {
+    const other = new PlatformRateLimiter(budget, settings);
+    try {
+      limiter.start();
+      other.start();
+      await limiter.acquire('p');
+      // Alone, two refusals in three answers would halve the rate; the other replica's 60 clean answers make them noise.
+      limiter.report('p', { throttled: true });
+      limiter.report('p', { throttled: true });
+      limiter.report('p', { throttled: false });
+      for (let i = 0; i < 60; i++) other.report('p', { throttled: false });
+      await new Promise((r) => setTimeout(r, 60));
+      budget.window.due = true;
+      limiter.report('p', { throttled: false });
+      other.report('p', { throttled: false });
+      await new Promise((r) => setTimeout(r, 60));
+      expect(budget.decreases).toEqual([]);
+      expect(budget.window.due).toBe(false); // closed by one of them, once
+      expect(limiter.rateOf('p')).toBe(100);
+    } finally {
+      other.close();
+    }
   });
 
   it('cuts at once on a flood of refusals, and ignores answers to requests sent before the cut', async () => {

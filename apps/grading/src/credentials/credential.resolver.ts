@@ -1,6 +1,8 @@
-import type { ContextTriple } from '@app/contracts';
-import { tripleKey } from '../../ledger/score-identity';
-import type { Clock, ResolvedCredential, VaultPort } from '../ports';
+import { Inject, Injectable } from '@nestjs/common';
+import { contextKey, type ContextTriple } from '@app/contracts';
+import { CLOCK, type Clock } from '../common/clock';
+import { CREDENTIAL_CACHE_MS, type ResolvedCredential, type VaultPort } from './ports';
+import { VaultClient } from './vault.client';
 
 interface Entry {
   value: Promise<ResolvedCredential>;
@@ -10,19 +12,21 @@ interface Entry {
 /**
  * serviceKeys from the vault, kept in memory for a short while so a burst of
  * deliveries to one activity asks once. Concurrent callers share one request;
- * failures are not cached; a key LTIAAS refused is dropped at once.
+ * failures are not cached; a key LTIAAS refused is dropped at once. One per
+ * process: delivery and roster refreshes share its cache.
  */
+@Injectable()
 export class CredentialResolver {
   private readonly cache = new Map<string, Entry>();
 
   constructor(
-    private readonly vault: VaultPort,
-    private readonly clock: Clock,
-    private readonly ttlMs: number,
+    @Inject(VaultClient) private readonly vault: VaultPort,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CREDENTIAL_CACHE_MS) private readonly ttlMs: number,
   ) {}
 
   resolve(triple: ContextTriple): Promise<ResolvedCredential> {
-    const key = tripleKey(triple);
+    const key = contextKey(triple);
     const now = this.clock.now();
     const hit = this.cache.get(key);
     if (hit && hit.expiresAt > now) return hit.value;
@@ -38,7 +42,7 @@ export class CredentialResolver {
 
   /** Forget the key of a context: LTIAAS refused it, or a launch brought a new one. */
   forget(triple: ContextTriple): void {
-    this.cache.delete(tripleKey(triple));
+    this.cache.delete(contextKey(triple));
   }
 
   async markStale(triple: ContextTriple, detail: { capturedAt: string | null; reason: string }): Promise<void> {

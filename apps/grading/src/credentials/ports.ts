@@ -1,14 +1,7 @@
 import type { ContextTriple } from '@app/contracts';
-import type { LineItem, LineItemInput, LineItemQuery, LtiaasCredential, PostScoreResult, Score } from '@app/ltiaas';
+import type { CallOptions, LineItem, LineItemInput, LineItemQuery, LtiaasCredential, MembershipPage, MembershipQuery, PostScoreResult, Score } from '@app/ltiaas';
 
-/** Time, so that unit specs can move it. */
-export interface Clock {
-  now(): number;
-}
-export const CLOCK = Symbol('CLOCK');
-export const systemClock: Clock = { now: () => Date.now() };
-
-/** The part of LtiaasClient delivery uses; the real client satisfies it as is. */
+/** The LTIAAS calls delivery makes (scores, line items) and the account-key check. */
 export interface LtiaasPort {
   /** Throws LtiaasCredentialInvalidError when LTIAAS refuses the account API key itself. */
   checkApiKey(): Promise<void>;
@@ -16,6 +9,14 @@ export interface LtiaasPort {
   listLineItems(cred: LtiaasCredential, query?: LineItemQuery): Promise<LineItem[]>;
   createLineItem(cred: LtiaasCredential, lineItem: LineItemInput): Promise<LineItem>;
 }
+
+/** The LTIAAS call a roster refresh makes. */
+export interface MembershipPort {
+  iterateMemberships(cred: LtiaasCredential, query?: MembershipQuery, call?: CallOptions): AsyncIterable<MembershipPage>;
+}
+
+/** The process's one LTIAAS client (one connection pool), LtiaasClient as is. */
+export type LtiaasClientPort = LtiaasPort & MembershipPort;
 export const LTIAAS_PORT = Symbol('LTIAAS_PORT');
 
 export interface ResolvedCredential {
@@ -25,7 +26,7 @@ export interface ResolvedCredential {
 }
 
 /**
- * The credential vault, as delivery needs it. `resolve` throws
+ * The credential vault, as grading needs it. `resolve` throws
  * CredentialUnavailableError (none stored, or marked stale) or
  * VaultUnavailableError (try again later).
  */
@@ -34,18 +35,9 @@ export interface VaultPort {
   /** Marks the key captured at `capturedAt` stale; a key captured later (a newer launch) stays fresh. */
   markStale(triple: ContextTriple, detail: { capturedAt: string | null; reason: string }): Promise<void>;
 }
-export const VAULT_PORT = Symbol('VAULT_PORT');
 
-/** The vault holds no usable key for the context: `missing` (never captured) or `stale` (marked unusable). */
-export class CredentialUnavailableError extends Error {
-  constructor(
-    readonly reason: 'missing' | 'stale',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'CredentialUnavailableError';
-  }
-}
+/** How long a resolved serviceKey is kept in memory (CREDENTIAL_CACHE_MS). */
+export const CREDENTIAL_CACHE_MS = Symbol('CREDENTIAL_CACHE_MS');
 
 /** The vault could not answer now (down, overloaded, refused our token). */
 export class VaultUnavailableError extends Error {
@@ -55,5 +47,16 @@ export class VaultUnavailableError extends Error {
   ) {
     super(message);
     this.name = 'VaultUnavailableError';
+  }
+}
+
+/** The vault holds no usable key for the context: `missing` (never captured) or `stale` (marked unusable). */
+export class CredentialUnavailableError extends Error {
+  constructor(
+    readonly reason: 'missing' | 'stale',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CredentialUnavailableError';
   }
 }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { ResendScope } from '../ledger/ledger-maintenance.repository';
+import type { ResendScope } from './ledger-maintenance.repository';
 
-/** The undelivered rows a grade sync set out to deliver: ids and the version each had then. */
+/** The undelivered rows a re-offer set out to deliver: ids and the version each had then. */
 export interface Watched {
   ids: string[];
   versions: string[];
@@ -23,12 +23,12 @@ export interface Tally {
 }
 
 /**
- * Read-only view of the ledger (grading.scores) for grade sync: which rows a
- * run offers and how they ended. Writes to the ledger go through
- * LedgerMaintenanceRepository.
+ * Which rows a re-offer covers and how they have ended since, for the grade
+ * sync to watch delivery work through them. Reads only; the re-offer itself
+ * is LedgerService's.
  */
 @Injectable()
-export class GradeSyncTracker {
+export class ReofferProgressRepository {
   constructor(private readonly db: DataSource) {}
 
   /**

@@ -1,4 +1,4 @@
-import { CredentialUnavailableError, type ResolvedCredential, type VaultPort } from '../ports';
+import { CredentialUnavailableError, type ResolvedCredential, type VaultPort } from './ports';
 import { CredentialResolver } from './credential.resolver';
 
 const triple = { platformId: 'p', contextId: 'c', resourceLinkId: 'r' };

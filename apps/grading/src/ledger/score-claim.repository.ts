@@ -4,7 +4,34 @@ import { DataSource } from 'typeorm';
 import type { LineItemSelector } from '@app/contracts';
 import type { ActivityProgress, GradingProgress, Score } from '@app/ltiaas';
 import { rowsOf } from '@app/database';
-import type { ClaimedScore } from './delivery-outcome';
+
+/** A ledger row claimed for delivery: the value to send and the lease that guards it. */
+export interface ClaimedScore {
+  id: string;
+  platformId: string;
+  contextId: string;
+  resourceLinkId: string;
+  lineItemKey: string;
+  lineItem: LineItemSelector | null;
+  userId: string;
+  /** The version being sent; a newer one may arrive while it is in flight. */
+  version: number;
+  score: Score;
+  attempts: number;
+  firstAttemptAt: Date | null;
+  lastStatusCode: number | null;
+  /** The value's timestamp in nanoseconds (decimal), compared exactly against what was last sent to its LMS line item. */
+  timestampNs: string;
+  /** The claim's fencing token: a completion only lands while the row still carries it. */
+  leaseOwner: string;
+  /** The claim's lease as this process last renewed it (shared by the claim's rows): no sending once it has lapsed. */
+  lease: ClaimLease;
+}
+
+export interface ClaimLease {
+  /** Local time until which the claim surely holds (measured from before the renewing query, so it errs early). */
+  until: number;
+}
 
 export interface ClaimRequest {
   limit: number;
@@ -14,8 +41,6 @@ export interface ClaimRequest {
   defaultCap: number;
   /** Local time the lease is measured from (taken before the query, so it errs early). */
   now: number;
-  /** How long before the lease ends a row must have started sending. */
-  sendMarginMs: number;
 }
 
 interface ClaimedRow {
@@ -33,6 +58,7 @@ interface ClaimedRow {
   grading_progress: GradingProgress;
   comment: string | null;
   timestamp: string;
+  timestamp_ns: string;
   attempts: number;
   first_attempt_at: Date | null;
   last_status_code: number | null;
@@ -74,15 +100,43 @@ export class ScoreClaimRepository {
        FROM picked WHERE s.id = picked.id
        RETURNING s.id::text, s.platform_id, s.context_id, s.resource_link_id, s.line_item_key, s.line_item, s.user_id,
                  s.version::text, s.score_given, s.score_maximum, s.activity_progress, s.grading_progress, s.comment,
-                 s."timestamp", s.attempts, s.first_attempt_at, s.last_status_code`,
+                 s."timestamp", s.timestamp_ns::text, s.attempts, s.first_attempt_at, s.last_status_code`,
       [listed.map(([p]) => p), listed.map(([, cap]) => cap), request.defaultCap, request.limit, owner, request.leaseMs],
     ));
-    const sendDeadline = request.now + request.leaseMs - request.sendMarginMs;
-    return rows.map((r) => toClaimed(r, owner, sendDeadline));
+    const lease: ClaimLease = { until: request.now + request.leaseMs };
+    return rows.map((r) => toClaimed(r, owner, lease));
+  }
+
+  /**
+   * Extends the leases of claims still being worked on. A live claimer
+   * renews every quarter lease, so the lease can be short: a killed
+   * replica's rows come back within one lease of its last renewal.
+   * Answers the claims that still hold rows (the others were all recorded).
+   */
+  async renew(owners: string[], leaseMs: number): Promise<Set<string>> {
+    if (owners.length === 0) return new Set();
+    // Rows another transaction holds (a result being recorded, a newer value arriving) are skipped,
+    // never waited for: renewing in no particular order while waiting would deadlock with them. A
+    // skipped row is renewed next time, well before its lease ends. Which claims still hold rows is
+    // read without locks.
+    const rows = rowsOf<{ owner: string }>(await this.db.query(
+      `WITH held AS (
+         SELECT DISTINCT lease_owner FROM grading.scores WHERE lease_owner = ANY($1::uuid[])
+       ), locked AS (
+         SELECT id FROM grading.scores WHERE lease_owner = ANY($1::uuid[]) ORDER BY id FOR UPDATE SKIP LOCKED
+       ), renewed AS (
+         -- PostgreSQL runs a data-modifying WITH part whether or not the outer query reads it.
+         UPDATE grading.scores s SET lease_until = now() + $2 * interval '1 millisecond'
+         FROM locked WHERE s.id = locked.id
+       )
+       SELECT lease_owner::text AS owner FROM held`,
+      [owners, leaseMs],
+    ));
+    return new Set(rows.map((r) => r.owner));
   }
 }
 
-function toClaimed(r: ClaimedRow, leaseOwner: string, sendDeadline: number): ClaimedScore {
+function toClaimed(r: ClaimedRow, leaseOwner: string, lease: ClaimLease): ClaimedScore {
   const score: Score = {
     userId: r.user_id,
     activityProgress: r.activity_progress,
@@ -105,7 +159,8 @@ function toClaimed(r: ClaimedRow, leaseOwner: string, sendDeadline: number): Cla
     attempts: r.attempts,
     firstAttemptAt: r.first_attempt_at,
     lastStatusCode: r.last_status_code,
+    timestampNs: r.timestamp_ns,
     leaseOwner,
-    sendDeadline,
+    lease,
   };
 }

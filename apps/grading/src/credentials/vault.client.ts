@@ -1,15 +1,20 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
 import { TokenExchangeError } from '@app/auth';
 import type { ContextTriple } from '@app/contracts';
-import { CredentialUnavailableError, VaultUnavailableError, type ResolvedCredential, type VaultPort } from '../ports';
 import { serviceUrl } from '@app/http';
+import { GRADING_CONFIG } from '../grading.database';
+import type { GradingConfig } from '../grading.config';
+import { CredentialUnavailableError, VaultUnavailableError, type ResolvedCredential, type VaultPort } from './ports';
 
 /** Where the token comes from: @app/auth's TokenSource in production. */
 export interface BearerTokens {
   getToken(): Promise<string>;
   invalidate(): void;
 }
+export const VAULT_TOKENS = Symbol('VAULT_TOKENS');
+
+const TIMEOUT_MS = 5_000;
 
 const resolved = z.looseObject({
   serviceKey: z.string().min(1),
@@ -21,14 +26,17 @@ const resolved = z.looseObject({
  * with grading's own bearer token. A 401 renews the token once; 404 and 409
  * become CredentialUnavailableError; anything else is "try again later".
  */
+@Injectable()
 export class VaultClient implements VaultPort {
   private readonly logger = new Logger(VaultClient.name);
+  private readonly baseUrl: string;
 
   constructor(
-    private readonly baseUrl: string,
-    private readonly tokens: BearerTokens,
-    private readonly timeoutMs = 5_000,
-  ) {}
+    @Inject(GRADING_CONFIG) config: Pick<GradingConfig, 'VAULT_URL'>,
+    @Inject(VAULT_TOKENS) private readonly tokens: BearerTokens,
+  ) {
+    this.baseUrl = config.VAULT_URL;
+  }
 
   async resolve(triple: ContextTriple): Promise<ResolvedCredential> {
     const response = await this.post('/v1/credentials/resolve', triple);
@@ -67,7 +75,7 @@ export class VaultClient implements VaultPort {
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
           body: JSON.stringify(body),
-          signal: AbortSignal.timeout(this.timeoutMs),
+          signal: AbortSignal.timeout(TIMEOUT_MS),
         });
       } catch (error) {
         throw new VaultUnavailableError(`the vault did not answer ${path}: ${(error as Error).message}`);

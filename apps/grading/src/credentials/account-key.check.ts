@@ -1,6 +1,7 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { LtiaasCredentialInvalidError, LtiaasRetryableError } from '@app/ltiaas';
-import type { Clock, LtiaasPort } from '../ports';
+import { CLOCK, type Clock } from '../common/clock';
+import { LTIAAS_PORT, type LtiaasPort } from './ports';
 
 const RECHECK_MS = 30_000;
 
@@ -12,13 +13,14 @@ const RECHECK_MS = 30_000;
  * the API key is checked on its own (at most every 30 s), and when it is
  * the culprit the scores are retried instead.
  */
+@Injectable()
 export class AccountKeyCheck {
   private readonly logger = new Logger(AccountKeyCheck.name);
   private last?: { at: number; refused: Promise<boolean> };
 
   constructor(
-    private readonly ltiaas: Pick<LtiaasPort, 'checkApiKey'>,
-    private readonly clock: Clock,
+    @Inject(LTIAAS_PORT) private readonly ltiaas: Pick<LtiaasPort, 'checkApiKey'>,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** The error to act on: a refused serviceKey stays so, unless the API key is what LTIAAS refuses. */
