@@ -5,11 +5,12 @@
 #   docker build --target credential-vault -t lti-grading/credential-vault .
 #   docker build --target grading          -t lti-grading/grading .
 #   docker build --target ltiaas-emulator  -t lti-grading/ltiaas-emulator .
+#   docker build --target console          -t lti-grading/console .
 # (no --target: grading). Every image holds the whole compiled monorepo, so
 # any of them can also run `node scripts/migrate.mjs` or the backfill
 # (`node dist/apps/grading/src/cli/backfill.js`).
 
-ARG NODE_IMAGE=node:20-alpine
+ARG NODE_IMAGE=node:24-alpine
 
 # ---- build: all dependencies, compile everything to dist/ -------------------
 FROM ${NODE_IMAGE} AS build
@@ -46,7 +47,7 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-COPY scripts/migrate.mjs ./scripts/migrate.mjs
+COPY scripts/migrate.mjs scripts/db-roles.mjs ./scripts/
 COPY scripts/lib ./scripts/lib
 COPY deploy/docker ./deploy/docker
 USER node
@@ -71,6 +72,13 @@ ENV APP=credential-vault
 EXPOSE 3002
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD wget -q -O /dev/null "http://127.0.0.1:${VAULT_PORT:-3002}/health/ready" || exit 1
+
+# The operator console: its page is built into dist/apps/console/public with the rest.
+FROM runtime AS console
+ENV APP=console
+EXPOSE 3004
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD wget -q -O /dev/null "http://127.0.0.1:${CONSOLE_PORT:-3004}/health/ready" || exit 1
 
 FROM runtime AS grading
 ENV APP=grading

@@ -1,7 +1,7 @@
 // Two projects: unit specs beside the code (no infrastructure), and end-to-end
 // suites in test/ over the real Kafka broker, PostgreSQL and the emulator.
 const moduleNameMapper = {
-  '^@app/(auth|config|contracts|database|health|http|ltiaas|messaging|observability)$': '<rootDir>/libs/$1/src',
+  '^@app/(async|auth|config|contracts|database|health|http|ltiaas|messaging|observability)$': '<rootDir>/libs/$1/src',
 };
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', diagnostics: false }],

@@ -4,7 +4,9 @@
 // score's publish-to-gradebook latency. Then the same scores sent the way a
 // naive client does: per activity, look the line item up, then post each
 // score one after the other. Once with no injected latency, once with 100 ms
-// on every score POST. One JSON line per figure.
+// on every score POST. Then the steady state: scores offered at a constant
+// half of the measured maximum for a minute, publish-to-gradebook p50/p99.
+// One JSON line per figure.
 // Run after the build: node dist/bench/delivery.bench.js
 import { LtiaasClient } from '@app/ltiaas';
 import type { Producer } from 'kafkajs';
@@ -39,6 +41,8 @@ const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 600_000);
 /** A Canvas-like platform limit (leaky bucket answering 403 "Rate Limit Exceeded"), and how many scores to send against it. */
 const CANVAS_LIMIT = Number(process.env.BENCH_CANVAS_PER_SECOND ?? 40);
 const CANVAS_SCORES = Number(process.env.BENCH_CANVAS_SCORES ?? 1_200);
+/** How long scores are offered at a constant rate (half the measured maximum), seconds. */
+const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 60);
 /** Injected LTIAAS latency per run, ms. */
 const LATENCIES = (process.env.BENCH_LATENCIES ?? '0,100').split(',').filter((v) => v.trim() !== '').map(Number);
 
@@ -71,7 +75,7 @@ async function main(): Promise<void> {
     emulator = await spawnEmulator({ env: { LOG_LEVEL: 'warn', EMULATOR_REQUEST_LOG_SIZE: '10' } });
     // Only the JSON lines go to stdout: the in-process vault logs errors alone.
     vault = await startVault({ databaseUrl, brokers, topicPrefix: prefix, logLevel: 'error' });
-    const gradingKey = await vault.issueKey('grading-service', ['credentials:resolve']);
+    const gradingKey = await vault.issueKey('grading-service', ['credentials:resolve', 'revocations:read']);
     const env = (overrides: Record<string, string>) =>
       gradingEnv({ databaseUrl, brokers, topicPrefix: prefix, ltiaasUrl: emulator!.url, ltiaasApiKey: emulator!.apiKey, vaultUrl: vault!.url, gradingApiKey: gradingKey, overrides });
     grading = await spawnGrading(env({ ...DELIVERY_ENV, LOG_LEVEL: 'warn' }));
@@ -85,6 +89,7 @@ async function main(): Promise<void> {
       }
       const viaGrading = await throughGrading(emulator, launcher, producer, prefix);
       print('grading', latencyMs, viaGrading);
+      if (latencyMs === 0 && STEADY_SECONDS > 0) await steadyState(emulator, launcher, producer, prefix, viaGrading.scoresPerSecond / 2);
       const naive = await naiveClient(emulator, launcher, latencyMs ? NAIVE_SCORES_SLOW : NAIVE_SCORES);
       print('naive-sequential', latencyMs, naive);
       if (latencyMs) {
@@ -117,6 +122,7 @@ async function throughGrading(emulator: EmulatorHandle, launcher: Launcher, prod
   await warmUp(emulator, producer, prefix, scenario);
 
   const publishedAt = new Map<string, number>();
+  const acceptedBefore = await scoresAccepted(emulator);
   const started = Date.now();
   for (let i = 0; i < scenario.scores.length; i += 500) {
     const chunk = scenario.scores.slice(i, i + 500);
@@ -126,10 +132,41 @@ async function throughGrading(emulator: EmulatorHandle, launcher: Launcher, prod
   }
   const lineItems = await lineItemsOf(emulator, launched.map((l, i) => ({ ...scenario.activities[i], ...l })));
   const activityOf = new Map([...lineItems.entries()].map(([activity, lineItemId]) => [lineItemId, activity]));
-  const written = await waitForGradebook(emulator, scenario, (e) => activityOf.has(e.lineItemId) && e.timestamp !== WARMUP_TIMESTAMP);
+  const written = await waitForGradebook(emulator, scenario, (e) => activityOf.has(e.lineItemId) && e.timestamp !== WARMUP_TIMESTAMP, acceptedBefore);
   const latencies = written.map((e) => Date.parse(e.stampedAt) - publishedAt.get(`${e.platformId}|${e.contextId}|${e.userId}|${activityOf.get(e.lineItemId)}`)!);
   const last = Math.max(...written.map((e) => Date.parse(e.stampedAt)));
   return figures(written.length, (last - started) / 1000, latencies);
+}
+
+/**
+ * Scores offered at a constant rate, one per (activity, user), in ticks of
+ * 100 ms: how long each takes from its publish to the gradebook when the
+ * pipeline is not saturated (the goal is a p99 under a second).
+ */
+async function steadyState(emulator: EmulatorHandle, launcher: Launcher, producer: Producer, prefix: string, perSecond: number): Promise<void> {
+  const rate = Math.max(1, Math.round(perSecond));
+  const total = rate * STEADY_SECONDS;
+  const scenario = buildScenario({ platforms: PLATFORMS, activities: ACTIVITIES, users: Math.ceil(total / ACTIVITIES), scores: total, runId: randomId() });
+  const launched = await prepare(emulator, launcher, scenario);
+  await warmUp(emulator, producer, prefix, scenario);
+  const publishedAt = new Map<string, number>();
+  const started = Date.now();
+  let sent = 0;
+  for (let tick = 1; sent < scenario.scores.length; tick++) {
+    const due = Math.min(scenario.scores.length, Math.round((rate * tick) / 10));
+    const chunk = scenario.scores.slice(sent, due);
+    sent = due;
+    const at = Date.now();
+    for (const s of chunk) publishedAt.set(`${s.data.platformId}|${s.data.contextId}|${s.data.userId}|${s.activity}`, at);
+    if (chunk.length) await publishChunk(producer, prefix, chunk);
+    await sleep(Math.max(0, started + tick * 100 - Date.now()));
+  }
+  const lineItems = await lineItemsOf(emulator, launched.map((l, i) => ({ ...scenario.activities[i], ...l })));
+  const activityOf = new Map([...lineItems.entries()].map(([activity, lineItemId]) => [lineItemId, activity]));
+  const written = await waitForGradebook(emulator, scenario, (e) => activityOf.has(e.lineItemId) && e.timestamp !== WARMUP_TIMESTAMP);
+  const latencies = written.map((e) => Date.parse(e.stampedAt) - publishedAt.get(`${e.platformId}|${e.contextId}|${e.userId}|${activityOf.get(e.lineItemId)}`)!);
+  const f = figures(written.length, (Date.now() - started) / 1000, latencies);
+  process.stdout.write(`${JSON.stringify({ bench: 'delivery-steady', offered_per_s: rate, seconds: STEADY_SECONDS, scores: f.scores, p50_ms: f.p50Ms, p99_ms: f.p99Ms })}\n`);
 }
 
 /**
@@ -221,15 +258,29 @@ async function publishChunk(producer: Producer, prefix: string, scores: Scenario
 
 type Entry = Awaited<ReturnType<EmulatorHandle['admin']['gradebook']>>[number];
 
-async function waitForGradebook(emulator: EmulatorHandle, scenario: Scenario, counts: (e: Entry) => boolean): Promise<Entry[]> {
+/**
+ * Waits until the gradebook holds the scenario's scores. With `acceptedBefore` (the emulator's
+ * count of accepted scores before the run), it watches that counter first and reads the
+ * gradebook only once enough posts were accepted: reading thousands of entries every few
+ * hundred milliseconds stalls the emulator, and with it every post in flight.
+ */
+async function waitForGradebook(emulator: EmulatorHandle, scenario: Scenario, counts: (e: Entry) => boolean, acceptedBefore?: number): Promise<Entry[]> {
   const platforms = [...new Set(scenario.activities.map((a) => a.platformId))];
   const deadline = Date.now() + TIMEOUT_MS;
+  while (acceptedBefore !== undefined && (await scoresAccepted(emulator)) - acceptedBefore < scenario.expected.size) {
+    if (Date.now() > deadline) break;
+    await sleep(100);
+  }
   for (;;) {
     const entries = (await Promise.all(platforms.map((platformId) => emulator.admin.gradebook({ platformId })))).flat().filter(counts);
     if (entries.length >= scenario.expected.size) return entries;
     if (Date.now() > deadline) throw new Error(`gradebook holds ${entries.length} of ${scenario.expected.size} scores after ${TIMEOUT_MS} ms`);
     await sleep(250);
   }
+}
+
+async function scoresAccepted(emulator: EmulatorHandle): Promise<number> {
+  return (await emulator.admin.counters()).scoresAccepted;
 }
 
 function figures(scores: number, seconds: number, latencies: number[]): Figures {

@@ -4,6 +4,8 @@
 // - reused-tokens: 1,000 callers presenting their tokens again and again, as
 //   graders and services do for a token's 15-minute life (the verified-token
 //   cache answers after the first check);
+// - reused-tokens-revocation-list: the same, with grading's revocation check
+//   (RevocationList: the revoked key ids polled from the vault, kept in memory);
 // - first-sight: every token is new to the verifier (cache off), so each one
 //   pays for a full ES256 signature verification.
 // Run after the build: node dist/bench/jwt-verify.bench.js
@@ -12,7 +14,7 @@ import { Controller, Get, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { createJwtVerifier, JwtAuthGuard, Scopes, StaticJwksSource, type JwtVerifier } from '@app/auth';
+import { createJwtVerifier, JwtAuthGuard, RevocationList, Scopes, StaticJwksSource, type JwtVerifier } from '@app/auth';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
@@ -38,6 +40,11 @@ async function main(): Promise<void> {
   const cached = await guardFor(createJwtVerifier({ issuer: ISSUER, audience: AUDIENCE, keySource: new StaticJwksSource(jwks) }), reused);
   report('reused-tokens', await measure(cached.guard, (n) => cached.context(reused[n % CALLERS])));
 
+  // Never started: the list stays as it is, so no request leaves the process, as between two polls.
+  const revocation = new RevocationList({ vaultUrl: 'http://127.0.0.1:9', tokens: { getToken: async () => 'unused', invalidate: () => undefined } });
+  const checked = await guardFor(createJwtVerifier({ issuer: ISSUER, audience: AUDIENCE, keySource: new StaticJwksSource(jwks), revocation }), reused);
+  report('reused-tokens-revocation-list', await measure(checked.guard, (n) => checked.context(reused[n % CALLERS])));
+
   const fresh: string[] = [];
   for (let i = 0; i < FRESH_TOKENS; i += 1_000) fresh.push(...(await Promise.all(Array.from({ length: 1_000 }, (_, j) => sign(CALLERS + i + j)))));
   const uncached = await guardFor(createJwtVerifier({ issuer: ISSUER, audience: AUDIENCE, keySource: new StaticJwksSource(jwks), cacheSize: 0 }), reused);
@@ -46,7 +53,7 @@ async function main(): Promise<void> {
 
 function token(key: CryptoKey, subject: string): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ scope: 'scores:write scores:read' })
+  return new SignJWT({ scope: 'scores:write scores:read', akid: `key-${subject}` })
     .setProtectedHeader({ alg: 'ES256', kid: 'bench-key', typ: 'at+jwt' })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)

@@ -10,13 +10,12 @@
 // Run after the build: node dist/bench/launch.bench.js
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'undici';
 import { TOPICS } from '@app/contracts';
 import { ensureTopics } from '@app/messaging';
 import { createLaunchApp } from '../apps/launch/src/main';
 import { spawnEmulator } from '../test/support/emulator';
-import { createTestDatabase, dropTestDatabase, kafkaBrokers, testTopicPrefix } from '../test/support/infra';
+import { createTestDatabase, dropTestDatabase, kafkaBrokers, kafkaSecurityVariables, testKafka, testTopicPrefix } from '../test/support/infra';
 import { vaultSecretsEnv } from '../test/support/vault-env';
 
 const LAUNCHES = Number(process.env.BENCH_LAUNCHES ?? 5_000);
@@ -44,17 +43,24 @@ async function main(): Promise<void> {
   const prefix = testTopicPrefix();
   const brokers = kafkaBrokers();
   const topic = `${prefix}${TOPICS.launchCaptured}`;
-  const kafka = new Kafka({ clientId: 'bench-launch', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  // TLS and SASL, if any, from the same variables the apps read.
+  const kafka = testKafka(brokers);
   await ensureTopics(kafka, { brokers: brokers.split(','), clientId: 'bench-launch', topicPrefix: prefix, partitions: 6, replicationFactor: 1 }, [TOPICS.launchCaptured]);
   const secrets = await vaultSecretsEnv({ curve: 'X25519' });
   const { app } = await createLaunchApp({
     DATABASE_URL: databaseUrl,
     KAFKA_BROKERS: brokers,
+    ...kafkaSecurityVariables(),
     KAFKA_TOPIC_PREFIX: prefix,
     LOG_LEVEL: 'warn',
     LTIAAS_URL: emulator.url,
     LTIAAS_API_KEY: emulator.apiKey,
     VAULT_SEAL_PUBLIC_JWK: secrets.VAULT_SEAL_PUBLIC_JWK,
+    // Every event is signed, as in production (Ed25519, EdDSA).
+    LAUNCH_SIGNING_PRIVATE_JWK: secrets.LAUNCH_SIGNING_PRIVATE_JWK,
+    // All load comes from one address (127.0.0.1): the per-address limit would refuse
+    // almost all of it, so the benchmark lifts it; the in-flight cap stays at its default.
+    LAUNCH_RATE_LIMIT: process.env.LAUNCH_RATE_LIMIT ?? '1000000',
     // LAUNCH_PUBLISH_LINGER_MS and friends may be set to compare settings.
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('LAUNCH_PUBLISH_'))),
   });
@@ -73,7 +79,7 @@ async function main(): Promise<void> {
     const onKafka = (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
     await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => undefined);
     await admin.disconnect();
-    const common = { to_kafka: routed('kafka'), to_outbox: routed('outbox'), events_on_kafka: onKafka, seal: 'X25519', linger_ms: Number(process.env.LAUNCH_PUBLISH_LINGER_MS ?? 1) };
+    const common = { to_kafka: routed('kafka'), to_outbox: routed('outbox'), events_on_kafka: onKafka, seal: 'X25519', signature: 'EdDSA', linger_ms: Number(process.env.LAUNCH_PUBLISH_LINGER_MS ?? 1) };
     print({ bench: 'launch', mode: 'closed-loop', launches: LAUNCHES, concurrency: CONCURRENCY, ...figures(closed), ...common });
     print({ bench: 'launch', mode: 'paced', offered_per_s: RATE, launches: LAUNCHES, max_in_flight: CONCURRENCY, ...figures(paced), ...common });
   } finally {

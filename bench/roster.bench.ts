@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   try {
     emulator = await spawnEmulator();
     vault = await startVault({ databaseUrl, brokers, topicPrefix });
-    const gradingApiKey = await vault.issueKey('grading-bench', ['credentials:resolve']);
+    const gradingApiKey = await vault.issueKey('grading-bench', ['credentials:resolve', 'revocations:read']);
     const adminKey = await vault.issueKey('ops-bench', ['admin']);
     grading = await startGrading(
       gradingEnv({ databaseUrl, brokers, topicPrefix, ltiaasUrl: emulator.url, ltiaasApiKey: emulator.apiKey, vaultUrl: vault.url, gradingApiKey, overrides: { JOBS_ENABLED: 'false' } }),

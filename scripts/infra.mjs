@@ -9,19 +9,24 @@
 //           their data stays.
 //   status  tell what is running.
 //
-// KAFKA_PORT (default 9092) and PG_PORT (default 5432) pick the local ports;
+// KAFKA_PORT (default 9092) and PG_PORT (default 5432) pick the local ports,
+// KAFKA_VERSION the broker's version (default 4.2.2; 3.9.1 is still covered);
 // KAFKA_BROKERS and DATABASE_URL, when set, are used instead of local ones.
 
+import fs from 'node:fs';
 import {
   defaultKafkaPort,
   ensureDatabase,
   ensureKafka,
   killKafka,
+  kafkaNodeFiles,
   kafkaRunDir,
   kafkaRunning,
   portOpen,
   stopEmbeddedPostgres,
+  startKafkaNode,
   stopKafka,
+  stopKafkaNode,
 } from './lib/infra.mjs';
 
 async function up() {
@@ -61,10 +66,26 @@ async function kafkaUp() {
   console.log(`KAFKA_BROKERS=${(await ensureKafka()).brokers}`);
 }
 
-const commands = { up, down, status, kill, 'kafka-down': kafkaDown, 'kafka-up': kafkaUp };
+/**
+ * Tests only: start a node from <dir>/server.properties written by the caller (the secured
+ * broker of test/kafka-security), formatting its storage with the arguments after the folder
+ * (e.g. --add-scram); the caller waits for it. KAFKA_VERSION picks the version.
+ */
+async function nodeStart() {
+  const [dir, ...formatArgs] = process.argv.slice(3);
+  const files = kafkaNodeFiles(dir);
+  const { pid } = await startKafkaNode({ files, properties: fs.readFileSync(files.config, 'utf8'), formatArgs, label: dir });
+  console.log(`KAFKA_PID=${pid}`);
+}
+
+async function nodeStop() {
+  await stopKafkaNode({ files: kafkaNodeFiles(process.argv[3]) });
+}
+
+const commands = { up, down, status, kill, 'kafka-down': kafkaDown, 'kafka-up': kafkaUp, 'node-start': nodeStart, 'node-stop': nodeStop };
 const command = commands[process.argv[2]];
 if (!command) {
-  console.error('usage: node scripts/infra.mjs up|down|status|kafka-up|kafka-down|kill');
+  console.error('usage: node scripts/infra.mjs up|down|status|kafka-up|kafka-down|kill|node-start <dir> [format args]|node-stop <dir>');
   process.exit(2);
 }
 try {

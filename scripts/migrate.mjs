@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Applies every app's migrations (each app owns a schema and its migrations
-// table). The apps also do this at start-up unless MIGRATIONS_RUN=false.
+// table), logged in as MIGRATIONS_URL (the migration role, lti_migrator) or,
+// without it, as DATABASE_URL. Apps also apply what is missing at start-up
+// unless MIGRATIONS_RUN=false.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -10,7 +12,7 @@ import { bin, must } from './lib/run.mjs';
 const require = createRequire(import.meta.url);
 if (!fs.existsSync(path.join(ROOT, 'dist', 'libs', 'database', 'src', 'index.js'))) await must('node', [path.join(ROOT, 'scripts', 'build.mjs')]);
 
-const { url } = await ensureDatabase();
+const { url } = await ensureDatabase({ url: process.env.MIGRATIONS_URL || process.env.DATABASE_URL });
 const { prepareDatabase } = require(path.join(ROOT, 'dist/libs/database/src/index.js'));
 const apps = [
   ['launch', 'dist/apps/launch/src/launch.database.js', 'launchDatabase'],

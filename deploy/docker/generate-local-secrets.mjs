@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// docker compose only: makes the vault's secrets for a local stack, once.
+// docker compose only: makes the vault's and launch's secrets and the database
+// roles' passwords for a local stack, once.
 // Writes one file per variable into $SECRETS_DIR (a volume the apps mount and
 // read through NAME_FILE). A variable set in the environment (from .env) is
 // written as given; a file already there is kept, so restarts keep the keys
@@ -44,6 +45,41 @@ if (process.env.VAULT_SEAL_PRIVATE_JWK || process.env.VAULT_SEAL_PUBLIC_JWK) {
   write('VAULT_SEAL_PRIVATE_JWK', JSON.stringify(privateKey.export({ format: 'jwk' })));
   write('VAULT_SEAL_PUBLIC_JWK', JSON.stringify(publicKey.export({ format: 'jwk' })));
   report.VAULT_SEAL_KEYS = 'generated';
+}
+
+// launch's signing pair, likewise together: launch signs LaunchCaptured, the vault and grading verify.
+if (process.env.LAUNCH_SIGNING_PRIVATE_JWK || process.env.LAUNCH_SIGNING_PUBLIC_JWKS) {
+  if (!process.env.LAUNCH_SIGNING_PRIVATE_JWK || !process.env.LAUNCH_SIGNING_PUBLIC_JWKS) {
+    console.error('Invalid configuration: LAUNCH_SIGNING_PRIVATE_JWK and LAUNCH_SIGNING_PUBLIC_JWKS are set together or not at all');
+    process.exit(78);
+  }
+  write('LAUNCH_SIGNING_PRIVATE_JWK', process.env.LAUNCH_SIGNING_PRIVATE_JWK);
+  write('LAUNCH_SIGNING_PUBLIC_JWKS', process.env.LAUNCH_SIGNING_PUBLIC_JWKS);
+  report.LAUNCH_SIGNING_KEYS = 'from the environment';
+} else if (exists('LAUNCH_SIGNING_PRIVATE_JWK') && exists('LAUNCH_SIGNING_PUBLIC_JWKS')) {
+  report.LAUNCH_SIGNING_KEYS = 'kept';
+} else {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  write('LAUNCH_SIGNING_PRIVATE_JWK', JSON.stringify(privateKey.export({ format: 'jwk' })));
+  write('LAUNCH_SIGNING_PUBLIC_JWKS', JSON.stringify([publicKey.export({ format: 'jwk' })]));
+  report.LAUNCH_SIGNING_KEYS = 'generated';
+}
+
+// A password per database role (scripts/db-roles.mjs gives them to the roles), and
+// each login as the URL its reader takes: MIGRATIONS_URL and one DATABASE_URL per app.
+const database = process.env.DATABASE_HOST_URL ?? 'postgres://postgres:5432/lti_grading';
+const logins = [
+  ['DB_MIGRATOR_PASSWORD', 'lti_migrator', 'MIGRATIONS_URL'],
+  ['DB_LAUNCH_PASSWORD', 'lti_launch', 'LAUNCH_DATABASE_URL'],
+  ['DB_VAULT_PASSWORD', 'lti_vault', 'VAULT_DATABASE_URL'],
+  ['DB_GRADING_PASSWORD', 'lti_grading', 'GRADING_DATABASE_URL'],
+];
+for (const [passwordName, role, urlName] of logins) {
+  report[passwordName] = ensure(passwordName, () => randomBytes(24).toString('base64url'));
+  const url = new URL(database);
+  url.username = role;
+  url.password = encodeURIComponent(fs.readFileSync(file(passwordName), 'utf8').trim());
+  write(urlName, url.toString());
 }
 
 console.log(JSON.stringify({ msg: 'local secrets ready', dir, ...report }));

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// docker compose only: gives grading an API key (scope credentials:resolve)
+// docker compose only: gives grading an API key (scopes credentials:resolve, revocations:read)
 // once the vault is up. API keys are made by the vault and shown once, so the
 // key is created through its admin API with the bootstrap admin key and kept
 // in $GRADING_KEY_PATH for grading to read through GRADING_API_KEY_FILE. A key
@@ -12,10 +12,16 @@ const keyFile = process.env.GRADING_KEY_PATH ?? '/run/lti-secrets/GRADING_API_KE
 const adminKey = process.env.BOOTSTRAP_ADMIN_API_KEY;
 const log = (msg, fields = {}) => console.log(JSON.stringify({ msg, ...fields }));
 
-async function exchange(apiKey) {
+const SCOPES = ['credentials:resolve', 'revocations:read'];
+
+async function exchangeForScope(apiKey) {
   const res = await fetch(`${vault}/v1/token`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}` } });
   if (!res.ok) return undefined;
-  return (await res.json()).access_token;
+  return res.json();
+}
+
+async function exchange(apiKey) {
+  return (await exchangeForScope(apiKey))?.access_token;
 }
 
 async function main() {
@@ -24,7 +30,9 @@ async function main() {
     return log('grading API key from the environment');
   }
   const existing = fs.existsSync(keyFile) ? fs.readFileSync(keyFile, 'utf8').trim() : '';
-  if (existing && (await exchange(existing))) return log('grading API key kept');
+  // A key from before revocations:read existed is replaced, so grading can poll the revocation list.
+  const held = existing ? await exchangeForScope(existing) : undefined;
+  if (held && SCOPES.every((s) => held.scope.split(' ').includes(s))) return log('grading API key kept');
 
   if (!adminKey) throw new Error('BOOTSTRAP_ADMIN_API_KEY is needed to create grading\'s API key');
   const token = await exchange(adminKey);
@@ -35,7 +43,7 @@ async function main() {
   const res = await fetch(`${vault}/v1/keys`, {
     method: 'POST',
     headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify({ handle: 'grading', alias: 'grading service (docker compose)', scopes: ['credentials:resolve'] }),
+    body: JSON.stringify({ handle: 'grading', alias: 'grading service (docker compose)', scopes: SCOPES }),
   });
   if (res.status !== 201) throw new Error(`the vault did not create grading's key: HTTP ${res.status} ${await res.text()}`);
   const created = await res.json();

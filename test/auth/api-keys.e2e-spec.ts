@@ -196,8 +196,8 @@ describe('API keys and token exchange', () => {
     lines.length = 0;
     const asAdmin = { VAULT_URL: vault.url, VAULT_ADMIN_API_KEY: adminKey };
     await expect(runKeysCli(['list'], asAdmin, io)).resolves.toBe(0);
-    expect(lines[0]).toMatch(/^HANDLE\s+SCOPES\s+ALIAS\s+PREFIX\s+CREATED\s+LAST USED$/);
-    expect(lines.some((l) => /^cli-grader\s+scores:write scores:read\s+From the CLI\s+ltig_/.test(l))).toBe(true);
+    expect(lines[0]).toMatch(/^HANDLE\s+SCOPES\s+PLATFORMS\s+ALIAS\s+PREFIX\s+CREATED\s+LAST USED$/);
+    expect(lines.some((l) => /^cli-grader\s+scores:write scores:read\s+\(all\)\s+From the CLI\s+ltig_/.test(l))).toBe(true);
     expect(lines.join('\n')).not.toContain(created.apiKey);
 
     await expect(runKeysCli(['revoke', 'cli-grader'], asAdmin, io)).resolves.toBe(0);

@@ -33,6 +33,8 @@ export async function startTestVault(suite: string, overrides: Record<string, st
     LOG_LEVEL: 'error',
     // As behind one ingress: the suites play several clients through X-Forwarded-For.
     TRUST_PROXY_HOPS: '1',
+    // The suites read the OpenAPI document too.
+    DOCS_ENABLED: 'true',
     ...overrides,
   };
   const { app } = await createVaultApp(env);

@@ -162,12 +162,13 @@ describe('JWT verification and signing key rotation', () => {
       await expect(call(`${probe.url}/probe/write`, { token: fresh })).resolves.toMatchObject({ status: 200 });
       await expect(call(`${vault.url}/v1/me`, { token: fresh })).resolves.toMatchObject({ status: 200 });
 
-      // The retired key: private half erased, public half published at least as long as its last token lives.
+      // The retired key: public half published at least as long as its last token lives; its private half stays
+      // sealed until then (the JWKS publishes only keys whose private half opens and matches), then is erased.
       const { rows } = await vault.db.query<{ private_key: unknown; published_for: number }>(
         `SELECT private_key, extract(epoch FROM publish_until - now())::float8 AS published_for FROM vault.signing_keys WHERE kid = $1`,
         [oldKey.kid],
       );
-      expect(rows[0].private_key).toBeNull();
+      expect(rows[0].private_key).toMatchObject({ v: 1, keyId: 'k1' });
       expect(rows[0].published_for).toBeGreaterThan(900);
       const jwksAfter = (await call(`${vault.url}/.well-known/jwks.json`)).body.keys.map((k: { kid: string }) => k.kid) as string[];
       expect(jwksAfter).toEqual(expect.arrayContaining([oldKey.kid, nextKid]));

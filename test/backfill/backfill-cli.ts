@@ -21,7 +21,12 @@ export interface CliResult {
 }
 
 export async function runBackfill(args: string[], env: NodeJS.ProcessEnv, options: { maxOldSpaceMb?: number } = {}): Promise<CliResult> {
-  const nodeArgs = [...(options.maxOldSpaceMb ? [`--max-old-space-size=${options.maxOldSpaceMb}`] : []), '-r', 'ts-node/register', '-r', 'tsconfig-paths/register', ENTRY, ...args];
+  const heapArgs = options.maxOldSpaceMb
+    ? // The young generation pinned small too: V8 sizes it by release (Node.js 24's is several times
+      // Node.js 20's), and a long run fills it where a short one never does, which RSS would count as ours.
+      [`--max-old-space-size=${options.maxOldSpaceMb}`, '--max-semi-space-size=1']
+    : [];
+  const nodeArgs = [...heapArgs, '-r', 'ts-node/register', '-r', 'tsconfig-paths/register', ENTRY, ...args];
   const child = spawn(process.execPath, nodeArgs, {
     cwd: ROOT,
     env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', LOG_LEVEL: 'warn', ...env },

@@ -118,25 +118,30 @@ describe('backfill command (real Kafka)', () => {
   it('streams a 100,000-line file in bounded memory', async () => {
     // Its own topics, so the counts above stay exact.
     const bigEnv = { ...env, KAFKA_TOPIC_PREFIX: `${prefix}big.` };
-    const small = join(dir, 'small.ndjson');
+    const half = join(dir, 'half.ndjson');
     const big = join(dir, 'big.ndjson');
     const comment = 'c'.repeat(300);
-    await writeScoreFile(small, 1_000, { comment });
+    await writeScoreFile(half, 50_000, { comment });
     await writeScoreFile(big, 100_000, { comment });
     const bigBytes = statSync(big).size;
+    const addedMb = (bigBytes - statSync(half).size) / 1024 / 1024;
     expect(bigBytes).toBeGreaterThan(50 * 1024 * 1024);
 
     // A heap smaller than the file's parsed contents: holding the file would not fit at all.
     const heapMb = 96;
-    const baseline = await runBackfill(['--file', small], bigEnv, { maxOldSpaceMb: heapMb });
+    const halfRun = await runBackfill(['--file', half], bigEnv, { maxOldSpaceMb: heapMb });
     const streamed = await runBackfill(['--file', big], bigEnv, { maxOldSpaceMb: heapMb });
 
-    expect(baseline.summary).toMatchObject({ status: 'published', published: 1_000 });
+    expect(halfRun.summary).toMatchObject({ status: 'published', published: 50_000 });
     expect(streamed.code).toBe(0);
     expect(streamed.summary).toMatchObject({ status: 'published', lines: 100_000, valid: 100_000, published: 100_000 });
-    await expect(recordCount(kafka, `${prefix}big.${TOPICS.scoreReady}`)).resolves.toBe(101_000);
-    // 100 times the lines, ~50 MB more file: the peak grows by far less than the file.
-    const growthMb = streamed.summary!.maxRssMb - baseline.summary!.maxRssMb;
-    expect(growthMb).toBeLessThan(bigBytes / 1024 / 1024 / 2);
+    await expect(recordCount(kafka, `${prefix}big.${TOPICS.scoreReady}`)).resolves.toBe(150_000);
+    // Twice the lines (~27 MB more file) must not mean more memory: the peak is set by the runtime and
+    // the producer's window, not by the file. Compared with a run already past warm-up, so what the
+    // runtime reserves while warming up (which differs between Node.js releases) is not counted.
+    // Holding the added lines, even as raw text, would add at least addedMb; the peak itself moves by
+    // up to ~10 MB between runs as the runtime sizes its young generation, hence half of it.
+    const growthMb = streamed.summary!.maxRssMb - halfRun.summary!.maxRssMb;
+    expect(growthMb).toBeLessThan(addedMb / 2);
   });
 });

@@ -7,7 +7,7 @@ import { parseEmulatorConfig } from '../../apps/ltiaas-emulator/src/config/emula
 import { backfillEnv } from '../../apps/grading/src/cli/backfill';
 import { vaultEnv } from '../../apps/credential-vault/src/vault.config';
 import { launchEnv } from '../../apps/launch/src/launch.config';
-import { APPS, hostAndPort, interpolate, readText, readYaml, ROOT, sampleSecrets } from './deploy-support';
+import { APPS, hostAndPort, INFRASTRUCTURE_APPS, interpolate, readText, readYaml, ROOT, sampleSecrets } from './deploy-support';
 
 interface ComposeService {
   image?: string;
@@ -121,11 +121,34 @@ describe('docker-compose.yml', () => {
 
   it('runs PostgreSQL 16 with the database the apps use', () => {
     expect(services.postgres.image).toMatch(/^postgres:16(-|$)/);
-    const db = new URL(appEnv('grading').DATABASE_URL);
     const pg = rawEnv(services.postgres);
-    expect(db.pathname).toBe(`/${pg.POSTGRES_DB}`);
-    expect(decodeURIComponent(db.username)).toBe(pg.POSTGRES_USER);
-    expect(decodeURIComponent(db.password)).toBe(pg.POSTGRES_PASSWORD);
+    for (const { name } of INFRASTRUCTURE_APPS) expect({ name, path: new URL(appEnv(name).DATABASE_URL).pathname }).toEqual({ name, path: `/${pg.POSTGRES_DB}` });
+    // Only db-setup logs in as the superuser, to create the roles.
+    const admin = new URL(rawEnv(services['db-setup']).DATABASE_ADMIN_URL);
+    expect([decodeURIComponent(admin.username), decodeURIComponent(admin.password), admin.pathname]).toEqual([pg.POSTGRES_USER, pg.POSTGRES_PASSWORD, `/${pg.POSTGRES_DB}`]);
+  });
+
+  it.each([
+    { name: 'launch', role: 'lti_launch', password: 'DB_LAUNCH_PASSWORD' },
+    { name: 'credential-vault', role: 'lti_vault', password: 'DB_VAULT_PASSWORD' },
+    { name: 'grading', role: 'lti_grading', password: 'DB_GRADING_PASSWORD' },
+  ])('logs $name in as its own role $role, with the password db-setup gives that role, and never migrates', ({ name, role, password }) => {
+    const env = appEnv(name);
+    const db = new URL(env.DATABASE_URL);
+    expect(decodeURIComponent(db.username)).toBe(role);
+    expect(decodeURIComponent(db.password)).toBe(secrets.files[password]);
+    expect(rawEnv(services['db-setup'])[`${password}_FILE`]).toBe(`/run/lti-secrets/${password}`);
+    expect(env.MIGRATIONS_RUN).toBe('false');
+    expect(env.MIGRATIONS_URL).toBeUndefined();
+    expect((services[name].depends_on as Record<string, { condition: string }>)['db-setup'].condition).toBe('service_completed_successfully');
+  });
+
+  it('creates the roles and migrates as the migration role in db-setup', () => {
+    const setup = services['db-setup'];
+    expect(setup.command!.join(' ')).toMatch(/node scripts\/db-roles\.mjs && node scripts\/migrate\.mjs/);
+    const migrations = new URL(secrets.files[basename(rawEnv(setup).MIGRATIONS_URL_FILE)]);
+    expect([migrations.hostname, decodeURIComponent(migrations.username), decodeURIComponent(migrations.password)]).toEqual(['postgres', 'lti_migrator', secrets.files.DB_MIGRATOR_PASSWORD]);
+    expect((setup.depends_on as Record<string, { condition: string }>).postgres.condition).toBe('service_healthy');
   });
 
   it.each(APPS)('gives $name every variable its configuration requires', ({ name, schema }) => {
@@ -145,6 +168,14 @@ describe('docker-compose.yml', () => {
     const vault = loadConfig(vaultEnv, appEnv('credential-vault'));
     const launch = loadConfig(launchEnv, appEnv('launch'));
     expect(vault.VAULT_SEAL_PRIVATE_JWK.map((k) => k.kid)).toEqual([launch.VAULT_SEAL_PUBLIC_JWK.kid]);
+  });
+
+  it('signs with the key the vault and grading believe: launch holds the private half, they hold its public key', () => {
+    const launch = loadConfig(launchEnv, appEnv('launch'));
+    for (const name of ['credential-vault', 'grading'] as const) {
+      const config = loadConfig(APPS.find((a) => a.name === name)!.schema, appEnv(name)) as { LAUNCH_SIGNING_PUBLIC_JWKS: Array<{ kid: string }> };
+      expect(config.LAUNCH_SIGNING_PUBLIC_JWKS.map((k) => k.kid)).toEqual([launch.LAUNCH_SIGNING_PRIVATE_JWK.kid]);
+    }
   });
 
   it.each([
@@ -174,7 +205,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it.each(APPS)('starts $name only once PostgreSQL and Kafka are healthy', ({ name }) => {
+  it.each(INFRASTRUCTURE_APPS)('starts $name only once PostgreSQL and Kafka are healthy', ({ name }) => {
     const dependsOn = services[name].depends_on as Record<string, { condition: string }>;
     expect(dependsOn.postgres.condition).toBe('service_healthy');
     expect(dependsOn.kafka.condition).toBe('service_healthy');
@@ -183,7 +214,7 @@ describe('docker-compose.yml', () => {
   it('connects services by service name and the port each listens on', () => {
     const portOf = (name: string, variable: string) => Number(rawEnv(services[name])[variable]);
     const kafkaAdvertised = rawEnv(services.kafka).KAFKA_ADVERTISED_LISTENERS.split(',').find((l) => l.startsWith('PLAINTEXT://'))!.slice('PLAINTEXT://'.length);
-    for (const { name } of APPS) {
+    for (const { name } of INFRASTRUCTURE_APPS) {
       const env = appEnv(name);
       expect({ name, brokers: env.KAFKA_BROKERS }).toEqual({ name, brokers: kafkaAdvertised });
       expect({ name, db: hostAndPort(env.DATABASE_URL.replace(/^postgres/, 'http')) }).toEqual({ name, db: { host: 'postgres', port: 5432 } });
@@ -194,6 +225,9 @@ describe('docker-compose.yml', () => {
       }
     }
     expect(hostAndPort(appEnv('grading').VAULT_URL)).toEqual({ host: 'credential-vault', port: portOf('credential-vault', 'VAULT_PORT') });
+    expect(hostAndPort(appEnv('console').VAULT_URL)).toEqual({ host: 'credential-vault', port: portOf('credential-vault', 'VAULT_PORT') });
+    expect(hostAndPort(appEnv('console').GRADING_URL)).toEqual({ host: 'grading', port: portOf('grading', 'GRADING_PORT') });
+    expect(services.console.depends_on).toMatchObject({ 'credential-vault': { condition: 'service_healthy' }, grading: { condition: 'service_healthy' } });
     expect(hostAndPort(rawEnv(services['grading-key']).VAULT_URL)).toEqual({ host: 'credential-vault', port: portOf('credential-vault', 'VAULT_PORT') });
     // Handed to grading in line-item URLs: must resolve inside the network.
     expect(hostAndPort(rawEnv(services['ltiaas-emulator']).EMULATOR_PUBLIC_URL)).toEqual({ host: 'ltiaas-emulator', port: portOf('ltiaas-emulator', 'EMULATOR_PORT') });
@@ -211,7 +245,7 @@ describe('docker-compose.yml', () => {
   it('keeps secrets out of the file: each comes from .env or is generated into a volume', () => {
     const text = readText('docker-compose.yml');
     expect(text).not.toMatch(/"kty"|ltig_[0-9A-Za-z]{20}/);
-    for (const variable of ['VAULT_MASTER_KEYS', 'VAULT_SEAL_PRIVATE_JWK', 'VAULT_SEAL_PUBLIC_JWK', 'BOOTSTRAP_ADMIN_API_KEY']) {
+    for (const variable of ['VAULT_MASTER_KEYS', 'VAULT_SEAL_PRIVATE_JWK', 'VAULT_SEAL_PUBLIC_JWK', 'LAUNCH_SIGNING_PRIVATE_JWK', 'LAUNCH_SIGNING_PUBLIC_JWKS', 'BOOTSTRAP_ADMIN_API_KEY', 'DB_MIGRATOR_PASSWORD', 'DB_LAUNCH_PASSWORD', 'DB_VAULT_PASSWORD', 'DB_GRADING_PASSWORD']) {
       expect(services['local-secrets'].environment).toHaveProperty(variable, `\${${variable}:-}`);
     }
     expect(services['grading-key'].environment).toHaveProperty('GRADING_API_KEY', '${GRADING_API_KEY:-}');
@@ -266,7 +300,8 @@ describe('Dockerfile', () => {
     expect(runtime.find((l) => l.startsWith('CMD'))).toContain('node dist/apps/${APP}/src/main.js');
     expect(stages.get('deps')!.join('\n')).toMatch(/npm ci --omit=dev/);
     expect(stages.get('build')!.join('\n')).toMatch(/npm ci[\s\S]*npm run build/);
-    expect(readText('Dockerfile')).toMatch(/^ARG NODE_IMAGE=node:20-alpine$/m);
+    // Node.js 24 LTS: 20 left support in April 2026.
+    expect(readText('Dockerfile')).toMatch(/^ARG NODE_IMAGE=node:24-alpine$/m);
   });
 
   it('builds from the last stage an app image by default', () => {

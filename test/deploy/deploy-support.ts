@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
+import { consoleEnv } from '../../apps/console/src/console.config';
 import { vaultEnv } from '../../apps/credential-vault/src/vault.config';
 import { gradingEnv } from '../../apps/grading/src/grading.config';
 import { launchEnv } from '../../apps/launch/src/launch.config';
@@ -23,27 +24,36 @@ export const readYamlDocuments = <T = unknown>(relative: string): T[] =>
   });
 
 export interface AppSpec {
-  name: 'launch' | 'credential-vault' | 'grading';
+  name: 'launch' | 'credential-vault' | 'grading' | 'console';
   schema: z.ZodType;
-  portVar: 'LAUNCH_PORT' | 'VAULT_PORT' | 'GRADING_PORT';
+  portVar: 'LAUNCH_PORT' | 'VAULT_PORT' | 'GRADING_PORT' | 'CONSOLE_PORT';
   defaultPort: number;
+  /** Uses PostgreSQL and Kafka (the console uses neither: it talks to the vault and grading only). */
+  infrastructure: boolean;
 }
 
-/** The three deployed apps, each with the zod schema that reads its environment at boot. */
+/** The deployed apps, each with the zod schema that reads its environment at boot. */
 export const APPS: AppSpec[] = [
-  { name: 'launch', schema: launchEnv, portVar: 'LAUNCH_PORT', defaultPort: 3001 },
-  { name: 'credential-vault', schema: vaultEnv, portVar: 'VAULT_PORT', defaultPort: 3002 },
-  { name: 'grading', schema: gradingEnv, portVar: 'GRADING_PORT', defaultPort: 3003 },
+  { name: 'launch', schema: launchEnv, portVar: 'LAUNCH_PORT', defaultPort: 3001, infrastructure: true },
+  { name: 'credential-vault', schema: vaultEnv, portVar: 'VAULT_PORT', defaultPort: 3002, infrastructure: true },
+  { name: 'grading', schema: gradingEnv, portVar: 'GRADING_PORT', defaultPort: 3003, infrastructure: true },
+  { name: 'console', schema: consoleEnv, portVar: 'CONSOLE_PORT', defaultPort: 3004, infrastructure: false },
 ];
+
+/** The apps that use PostgreSQL and Kafka. */
+export const INFRASTRUCTURE_APPS = APPS.filter((a) => a.infrastructure);
 
 export const SECRET_KEYS = [
   'VAULT_MASTER_KEYS',
   'VAULT_SEAL_PRIVATE_JWK',
   'VAULT_SEAL_PUBLIC_JWK',
+  'LAUNCH_SIGNING_PRIVATE_JWK',
+  'LAUNCH_SIGNING_PUBLIC_JWKS',
   'BOOTSTRAP_ADMIN_API_KEY',
   'GRADING_API_KEY',
   'LTIAAS_API_KEY',
   'DATABASE_URL',
+  'MIGRATIONS_URL',
 ] as const;
 
 /**
@@ -126,11 +136,14 @@ export function sampleSecrets(): { files: Record<string, string>; values: Record
         VAULT_MASTER_KEYS: files.VAULT_MASTER_KEYS,
         VAULT_SEAL_PRIVATE_JWK: files.VAULT_SEAL_PRIVATE_JWK,
         VAULT_SEAL_PUBLIC_JWK: files.VAULT_SEAL_PUBLIC_JWK,
+        LAUNCH_SIGNING_PRIVATE_JWK: files.LAUNCH_SIGNING_PRIVATE_JWK,
+        LAUNCH_SIGNING_PUBLIC_JWKS: files.LAUNCH_SIGNING_PUBLIC_JWKS,
         BOOTSTRAP_ADMIN_API_KEY: files.BOOTSTRAP_ADMIN_API_KEY,
         // Issued by the vault at run time.
         GRADING_API_KEY: 'ltig_issued-by-the-vault-at-run-time',
         LTIAAS_API_KEY: 'sample-ltiaas-api-key',
-        DATABASE_URL: 'postgres://grading:secret@db.internal:5432/lti_grading',
+        DATABASE_URL: 'postgres://lti_grading:secret@db.internal:5432/lti_grading',
+        MIGRATIONS_URL: 'postgres://lti_migrator:secret@db.internal:5432/lti_grading',
       },
     };
   } finally {

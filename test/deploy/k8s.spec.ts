@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '@app/config';
-import { APPS, hostAndPort, readText, readYaml, readYamlDocuments, ROOT, sampleSecrets, SECRET_KEYS } from './deploy-support';
+import { APPS, hostAndPort, INFRASTRUCTURE_APPS, readText, readYaml, readYamlDocuments, ROOT, sampleSecrets, SECRET_KEYS } from './deploy-support';
 
 interface Probe {
   httpGet?: { path: string; port: string | number };
@@ -157,6 +157,11 @@ describe('deploy/k8s', () => {
     expect(hostAndPort(configMap.data!.VAULT_URL)).toEqual({ host: vault.metadata.name, port: vault.spec!.ports![0].port });
   });
 
+  it('points the console at grading through its Service', () => {
+    const grading = find('Service', 'grading')!;
+    expect(hostAndPort(configMap.data!.GRADING_URL)).toEqual({ host: grading.metadata.name, port: grading.spec!.ports![0].port });
+  });
+
   it('keeps Service links from overriding the port variables', () => {
     for (const { name, spec } of allPodSpecs) expect({ name, enableServiceLinks: spec.enableServiceLinks }).toEqual({ name, enableServiceLinks: false });
   });
@@ -187,19 +192,166 @@ describe('deploy/k8s', () => {
     expect(pdb.spec!.maxUnavailable ?? pdb.spec!.minAvailable).toBeDefined();
   });
 
-  it('migrates with a Job that runs scripts/migrate.mjs against the database Secret', () => {
+  it('migrates with a Job that runs scripts/migrate.mjs as the migration role, from a Secret only it reads', () => {
     const job = manifests.find((m) => m.kind === 'Job')!;
     const spec = job.spec!.template!.spec;
     const c = spec.containers[0];
     expect(c.args).toEqual(['node', 'scripts/migrate.mjs']);
     expect(c.command).toBeUndefined(); // keeps the image's entrypoint (tini, NAME_FILE)
     expect(['OnFailure', 'Never']).toContain(spec.restartPolicy);
-    expect(containerEnv(c).DATABASE_URL).toBe(samples.DATABASE_URL);
-    expect(configMap.data!.MIGRATIONS_RUN).toMatch(/^(true|false)$/);
+    expect(containerEnv(c).MIGRATIONS_URL).toBe(samples.MIGRATIONS_URL);
+    expect(containerEnv(c).DATABASE_URL).toBeUndefined();
+    const readers = secretRefs.filter((r) => r.key === 'MIGRATIONS_URL').map((r) => r.workload);
+    expect(readers).toEqual([`Job/${job.metadata.name}`]);
+    // The apps' roles cannot run DDL: they leave migrating to the Job and check their schema at boot.
+    expect(configMap.data!.MIGRATIONS_RUN).toBe('false');
+  });
+
+  it('logs each app in to PostgreSQL from a database Secret of its own', () => {
+    const secretOf = new Map(secretRefs.filter((r) => r.key === 'DATABASE_URL').map((r) => [r.workload, r.name]));
+    const names = INFRASTRUCTURE_APPS.map(({ name }) => secretOf.get(`Deployment/${name}`));
+    expect(names).toEqual(INFRASTRUCTURE_APPS.map(({ name }) => `${name}-database`));
+    expect(new Set(names).size).toBe(INFRASTRUCTURE_APPS.length);
+    // The console has no database at all.
+    expect(secretOf.get('Deployment/console')).toBeUndefined();
   });
 
   it('names every image it runs in the kustomization, so a release sets them in one place', () => {
     const named = new Set((kustomization.images ?? []).map((i) => i.name));
     for (const { spec } of allPodSpecs) for (const c of spec.containers) expect(named.has(c.image)).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// NetworkPolicy, evaluated the way Kubernetes does: a pod selected by no policy
+// of a direction is open in it; selected by some, it admits what any of their
+// rules admits.
+
+interface LabelSelector {
+  matchLabels?: Record<string, string>;
+}
+interface Peer {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+  ipBlock?: { cidr: string; except?: string[] };
+}
+interface PolicyRule {
+  from?: Peer[];
+  to?: Peer[];
+  ports?: { protocol?: string; port: number }[];
+}
+interface NetworkPolicyManifest {
+  kind: string;
+  metadata: { name: string };
+  spec: { podSelector: LabelSelector; policyTypes: ('Ingress' | 'Egress')[]; ingress?: PolicyRule[]; egress?: PolicyRule[] };
+}
+interface IngressManifest {
+  kind: string;
+  spec: { rules: { http: { paths: { path: string; pathType: string; backend: { service: { name: string } } }[] } }[] };
+}
+
+const NAMESPACE = 'lti-grading';
+/** A party to a connection: a pod (its namespace and labels) or an address outside the cluster. */
+type Party = { namespace: string; labels: Record<string, string> } | { ip: string };
+
+const policies = manifests.filter((m) => m.kind === 'NetworkPolicy') as unknown as NetworkPolicyManifest[];
+const labelsOf = (app: string) => podLabels(find(app === 'lti-migrate' ? 'Job' : 'Deployment', app)!);
+const pod = (app: string): Party => ({ namespace: NAMESPACE, labels: labelsOf(app) });
+const outside = (namespace: string): Party => ({ namespace, labels: { app: 'something' } });
+const selects = (selector: LabelSelector, labels: Record<string, string>) => matches(selector.matchLabels ?? {}, labels);
+
+function ipInCidr(ip: string, cidr: string): boolean {
+  const toInt = (address: string) => address.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+  const [base, bits] = cidr.split('/');
+  const block = 2 ** (32 - Number(bits));
+  return Math.floor(toInt(ip) / block) === Math.floor(toInt(base) / block);
+}
+
+function peerMatches(peer: Peer, party: Party): boolean {
+  if ('ip' in party) return Boolean(peer.ipBlock && ipInCidr(party.ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((c) => ipInCidr(party.ip, c)));
+  if (peer.ipBlock) return false;
+  const namespaceOk = peer.namespaceSelector ? selects(peer.namespaceSelector, { 'kubernetes.io/metadata.name': party.namespace }) : party.namespace === NAMESPACE;
+  return namespaceOk && (!peer.podSelector || selects(peer.podSelector, party.labels));
+}
+
+function allows(direction: 'Ingress' | 'Egress', subject: Record<string, string>, other: Party, port: number): boolean {
+  const applying = policies.filter((p) => p.spec.policyTypes.includes(direction) && selects(p.spec.podSelector, subject));
+  if (applying.length === 0) return true;
+  return applying.some((p) =>
+    (direction === 'Ingress' ? p.spec.ingress : p.spec.egress)?.some((rule) => {
+      const peers = direction === 'Ingress' ? rule.from : rule.to;
+      const peerOk = !peers || peers.length === 0 || peers.some((peer) => peerMatches(peer, other));
+      return peerOk && (!rule.ports || rule.ports.some((p) => p.port === port));
+    }),
+  );
+}
+
+/** A connection happens when the source may send it and the destination may take it. */
+function connects(from: Party, to: Party, port: number): boolean {
+  const egressOk = 'ip' in from || from.namespace !== NAMESPACE || allows('Egress', from.labels, to, port);
+  const ingressOk = 'ip' in to || to.namespace !== NAMESPACE || allows('Ingress', to.labels, from, port);
+  return egressOk && ingressOk;
+}
+
+const portOf = (app: string) => Number(configMap.data![APPS.find((a) => a.name === app)!.portVar]);
+const INGRESS_CONTROLLER = outside('ingress-nginx');
+
+describe('deploy/k8s network policies', () => {
+  it('denies every pod of the namespace all traffic both ways unless a policy lets it', () => {
+    const deny = policies.find((p) => Object.keys(p.spec.podSelector.matchLabels ?? {}).length === 0 && !p.spec.ingress && !p.spec.egress);
+    expect(deny?.spec.policyTypes.sort()).toEqual(['Egress', 'Ingress']);
+    expect(connects(outside('default'), pod('grading'), portOf('grading'))).toBe(false);
+  });
+
+  it('lets the console reach the vault and grading and nothing else, and only the ingress controller and Prometheus reach it', () => {
+    expect(connects(pod('console'), pod('credential-vault'), portOf('credential-vault'))).toBe(true);
+    expect(connects(pod('console'), pod('grading'), portOf('grading'))).toBe(true);
+    expect(connects(pod('console'), pod('launch'), portOf('launch'))).toBe(false);
+    expect(connects(pod('console'), { namespace: 'kafka', labels: { app: 'broker' } }, 9092)).toBe(false);
+    expect(connects(INGRESS_CONTROLLER, pod('console'), portOf('console'))).toBe(true);
+    expect(connects(outside('monitoring'), pod('console'), portOf('console'))).toBe(true);
+    expect(connects(pod('launch'), pod('console'), portOf('console'))).toBe(false);
+  });
+
+  it('lets only grading, the console and the ingress controller reach the vault', () => {
+    const vault = portOf('credential-vault');
+    expect(connects(pod('grading'), pod('credential-vault'), vault)).toBe(true);
+    expect(connects(INGRESS_CONTROLLER, pod('credential-vault'), vault)).toBe(true);
+    expect(connects(pod('launch'), pod('credential-vault'), vault)).toBe(false);
+    expect(connects(pod('lti-migrate'), pod('credential-vault'), vault)).toBe(false);
+    expect(connects(outside('default'), pod('credential-vault'), vault)).toBe(false);
+    expect(connects(outside('kafka'), pod('credential-vault'), vault)).toBe(false);
+  });
+
+  it('routes only POST /v1/token of the vault through the Ingress, and launch for browsers', () => {
+    const ingress = manifests.find((m) => m.kind === 'Ingress') as unknown as IngressManifest;
+    const paths = ingress.spec.rules.flatMap((r) => r.http.paths);
+    expect(paths.filter((p) => p.backend.service.name === 'credential-vault').map((p) => [p.path, p.pathType])).toEqual([['/v1/token', 'Exact']]);
+    expect(paths.filter((p) => p.backend.service.name === 'launch').map((p) => p.path)).toContain('/launch');
+    for (const p of paths) expect(find('Service', p.backend.service.name)).toBeDefined();
+  });
+
+  it('lets the ingress controller reach launch', () => {
+    expect(connects(INGRESS_CONTROLLER, pod('launch'), portOf('launch'))).toBe(true);
+    expect(connects(outside('default'), pod('launch'), portOf('launch'))).toBe(false);
+  });
+
+  it.each(INFRASTRUCTURE_APPS)('lets $name reach DNS, PostgreSQL and Kafka, and Prometheus scrape it', ({ name }) => {
+    expect(connects(pod(name), { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } }, 53)).toBe(true);
+    expect(connects(pod(name), { ip: '10.20.30.40' }, 5432)).toBe(true);
+    expect(connects(pod(name), { namespace: 'kafka', labels: { app: 'broker' } }, 9092)).toBe(true);
+    expect(connects(outside('monitoring'), pod(name), portOf(name))).toBe(true);
+  });
+
+  it('lets launch and grading reach LTIAAS on the internet, and the vault nothing outside', () => {
+    const ltiaas = { ip: '203.0.113.10' };
+    expect(connects(pod('launch'), ltiaas, 443)).toBe(true);
+    expect(connects(pod('grading'), ltiaas, 443)).toBe(true);
+    expect(connects(pod('credential-vault'), ltiaas, 443)).toBe(false);
+    expect(connects(pod('launch'), { ip: '10.1.2.3' }, 443)).toBe(false);
+  });
+
+  it('lets the migration Job reach PostgreSQL', () => {
+    expect(connects(pod('lti-migrate'), { ip: '10.20.30.40' }, 5432)).toBe(true);
   });
 });

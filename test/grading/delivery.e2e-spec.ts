@@ -22,16 +22,15 @@ import {
   type ScenarioActivity,
   type VaultHandle,
 } from '../support/grading';
-import { createTestDatabase, dropTestDatabase, eventually, kafkaBrokers, testKafka, testTopicPrefix } from '../support/infra';
+import { createTestDatabase, dropTestDatabase, envNumber, eventually, kafkaBrokers, testKafka, testTopicPrefix } from '../support/infra';
 
-const size = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 // The defaults are the acceptance sizes; CI may shrink them.
-const SCORES = size('GRADING_E2E_SCORES', 10_000);
-const USERS = size('GRADING_E2E_USERS', 200);
-const ACTIVITIES = size('GRADING_E2E_ACTIVITIES', 20);
-const PLATFORMS = size('GRADING_E2E_PLATFORMS', 3);
-const MALFORMED = size('GRADING_E2E_MALFORMED', 500);
-const DELIVERY_TIMEOUT_MS = size('GRADING_E2E_TIMEOUT_MS', 600_000);
+const SCORES = envNumber('GRADING_E2E_SCORES', 10_000);
+const USERS = envNumber('GRADING_E2E_USERS', 200);
+const ACTIVITIES = envNumber('GRADING_E2E_ACTIVITIES', 20);
+const PLATFORMS = envNumber('GRADING_E2E_PLATFORMS', 3);
+const MALFORMED = envNumber('GRADING_E2E_MALFORMED', 500);
+const DELIVERY_TIMEOUT_MS = envNumber('GRADING_E2E_TIMEOUT_MS', 600_000);
 
 jest.setTimeout(DELIVERY_TIMEOUT_MS * 2);
 
@@ -52,7 +51,7 @@ describe('grading delivery', () => {
     const brokers = kafkaBrokers();
     emulator = await startEmulator();
     vault = await startVault({ databaseUrl, brokers, topicPrefix: prefix });
-    const gradingKey = await vault.issueKey('grading-service', ['credentials:resolve']);
+    const gradingKey = await vault.issueKey('grading-service', ['credentials:resolve', 'revocations:read']);
     client = new GradingClient(() => grading.url, vault.url, await vault.issueKey('grader', ['scores:write', 'scores:read']));
     admin = new GradingClient(() => grading.url, vault.url, await vault.issueKey('operator', ['admin']));
     grading = await startGrading(

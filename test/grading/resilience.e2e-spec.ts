@@ -25,15 +25,14 @@ import {
   type Scenario,
   type VaultHandle,
 } from '../support/grading';
-import { createTestDatabase, dropTestDatabase, eventually, testKafka, testTopicPrefix } from '../support/infra';
+import { createTestDatabase, dropTestDatabase, envNumber, eventually, testKafka, testPort, testTopicPrefix } from '../support/infra';
 
-const size = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const SCORES = size('GRADING_E2E_SCORES', 10_000);
-const USERS = size('GRADING_E2E_USERS', 200);
-const ACTIVITIES = size('GRADING_E2E_ACTIVITIES', 20);
-const PLATFORMS = size('GRADING_E2E_PLATFORMS', 3);
-const DELIVERY_TIMEOUT_MS = size('GRADING_E2E_TIMEOUT_MS', 600_000);
-const BROKER_PORT = size('GRADING_E2E_BROKER_PORT', 19_592);
+const SCORES = envNumber('GRADING_E2E_SCORES', 10_000);
+const USERS = envNumber('GRADING_E2E_USERS', 200);
+const ACTIVITIES = envNumber('GRADING_E2E_ACTIVITIES', 20);
+const PLATFORMS = envNumber('GRADING_E2E_PLATFORMS', 3);
+const DELIVERY_TIMEOUT_MS = envNumber('GRADING_E2E_TIMEOUT_MS', 600_000);
+const BROKER_PORT = envNumber('GRADING_E2E_BROKER_PORT', testPort(19_592));
 
 jest.setTimeout(DELIVERY_TIMEOUT_MS * 2 + 300_000);
 
@@ -57,7 +56,7 @@ describe('grading resilience', () => {
     prefix = testTopicPrefix();
     emulator = await startEmulator();
     vault = await startVault({ databaseUrl: vaultDatabaseUrl, brokers: broker.brokers, topicPrefix: prefix });
-    const gradingKey = await vault.issueKey('grading-service', ['credentials:resolve']);
+    const gradingKey = await vault.issueKey('grading-service', ['credentials:resolve', 'revocations:read']);
     client = new GradingClient(() => grading.url, vault.url, await vault.issueKey('grader', ['scores:write', 'scores:read']));
     env = gradingEnv({
       databaseUrl: postgres.url('grading_resilience'),

@@ -7,11 +7,11 @@ import { createHttpApp } from '@app/http';
 import { MessagingModule } from '@app/messaging';
 import { createLogger, ObservabilityModule } from '@app/observability';
 import { OwnBroker } from '../support/broker';
-import { baseDatabaseUrl, eventually, testTopicPrefix } from '../support/infra';
+import { baseDatabaseUrl, eventually, testPort, testTopicPrefix } from '../support/infra';
 
 /** Probes as Kubernetes sees them while the broker goes away and comes back. */
 describe('health probes follow the broker', () => {
-  const broker = new OwnBroker(19392);
+  const broker = new OwnBroker(testPort(19392));
   let app: NestFastifyApplication;
   let base: string;
 
@@ -22,7 +22,7 @@ describe('health probes follow the broker', () => {
     @Module({
       imports: [
         ObservabilityModule.forApp('health-e2e', 'silent'),
-        TypeOrmModule.forRoot(dataSourceOptions({ url: baseDatabaseUrl(), schema: 'public', entities: [], migrations: [] })),
+        TypeOrmModule.forRoot(dataSourceOptions({ url: baseDatabaseUrl(), schema: 'public', applicationName: 'health-e2e', entities: [], migrations: [] })),
         MessagingModule.forRoot({
           settings: { brokers: [broker.brokers], clientId: 'health-e2e', topicPrefix: testTopicPrefix(), partitions: 1, replicationFactor: 1 },
           logger: createLogger({ app: 'health-e2e', level: 'silent' }),

@@ -4,10 +4,10 @@
 import { contextKey, type ContextTriple } from '@app/contracts';
 import { ReliablePublisher } from '@app/messaging';
 import { OwnBroker } from '../support/broker';
-import { eventually, readTopic } from '../support/infra';
+import { eventually, readTopic, testPort } from '../support/infra';
 import { CaptureStack } from '../vault/capture-stack';
 
-const BROKER_PORT = 19592;
+const BROKER_PORT = testPort(19592);
 
 describe('launching while Kafka is down', () => {
   const broker = new OwnBroker(BROKER_PORT);

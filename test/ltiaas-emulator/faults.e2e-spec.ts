@@ -117,6 +117,29 @@ describe('emulator: injected faults', () => {
     expect((await roster()).status).toBe(400);
   });
 
+  it('puts a named code where LTIAAS has been seen to put it: details.message, details.code or error', async () => {
+    const code = 'SERVICE_NOT_AVAILABLE_FOR_CONTEXT';
+    const places = ['details.message', 'details.code', 'error'] as const;
+    await em.admin.setFaults({ rules: places.map((codeIn) => ({ kind: 'ltiaas-error' as const, code, codeIn, times: 1 })) });
+    const bodies = [];
+    for (let i = 0; i < places.length; i++) bodies.push((await roster()).body);
+    expect(bodies[0]).toMatchObject({ error: 'Forbidden', details: { message: code } });
+    expect(bodies[1]).toMatchObject({ error: 'Forbidden', details: { code } });
+    expect(bodies[1].details.message).toBeUndefined();
+    expect(bodies[2]).toMatchObject({ status: 403, error: code });
+  });
+
+  it('relays the LMS refusing LTIAAS itself as an external 401 or 403', async () => {
+    await em.admin.setFaults({ rules: [{ kind: 'lms-refused', times: 1 }, { kind: 'lms-refused', status: 403, times: 1 }] });
+    const first = await postScore();
+    expect(first.status).toBe(401);
+    expect(first.body.details).toMatchObject({ externalError: true, bodyReceived: { errors: [{ message: 'Invalid access token.' }] } });
+    const second = await postScore();
+    expect(second.status).toBe(403);
+    expect(second.body.details.externalError).toBe(true);
+    expect((await postScore()).status).toBe(204);
+  });
+
   it('adds latency, fixed and random', async () => {
     await em.admin.setFaults({ rules: [{ kind: 'latency', ms: 150, endpoints: ['memberships'] }, { kind: 'latency', minMs: 10, maxMs: 50 }] });
     const t0 = Date.now();
@@ -163,5 +186,31 @@ describe('emulator: faults from EMULATOR_FAULTS', () => {
     } finally {
       await em.close();
     }
+  });
+});
+
+describe('emulator: without rate-limit headers (EMULATOR_RATE_LIMIT_HEADERS=false), as real LTIAAS', () => {
+  let em: EmulatorHandle;
+
+  beforeAll(async () => {
+    em = await startEmulator({ env: { EMULATOR_RATE_LIMIT_HEADERS: 'false' } });
+  });
+  afterAll(() => em.close());
+
+  it('throttles and fails as before, but sends neither Retry-After nor X-Rate-Limit-Remaining', async () => {
+    const launch = await em.admin.launch({ platformId: 'canvas', contextId: 'c', resourceLinkId: 'r', userId: 't', roles: ['Instructor'], lineItem: { label: 'L', scoreMaximum: 10 } });
+    await em.admin.enroll('canvas', 'c', [{ userId: 's1', roles: ['Learner'] }]);
+    const post = () => call(em.url, 'POST', lineItemPath(launch.lineItemId!, '/scores'), { auth: serviceAuth(em, launch.serviceKey!), body: score('s1') });
+    await em.admin.configurePlatform('canvas', { rateLimit: { perSecond: 0.5, burst: 1 } });
+    const answers = [await post(), await post()];
+    await em.admin.configurePlatform('canvas', { rateLimit: null });
+    await em.admin.setFaults({ rules: [{ kind: 'too-many-requests', retryAfterSeconds: 5, times: 1 }] });
+    answers.push(await post(), await post());
+    expect(answers.map((r) => r.status)).toEqual([204, 429, 429, 204]);
+    for (const answer of answers) {
+      expect(answer.headers.get('retry-after')).toBeNull();
+      expect(answer.headers.get('x-rate-limit-remaining')).toBeNull();
+    }
+    expect(answers[1].body.details.externalError).toBe(true);
   });
 });

@@ -53,6 +53,8 @@ describe('emulator: ID token and line items', () => {
           deepLinking: { available: false },
           namesAndRoles: { available: true },
           assignmentAndGrades: { available: true, lineItemId: launch.lineItemId },
+          // The official SDK's schema requires it (reference §11).
+          outcomes: { available: false },
           serviceKey: launch.serviceKey,
         },
       });
@@ -88,6 +90,7 @@ describe('emulator: ID token and line items', () => {
         deepLinking: { available: true },
         namesAndRoles: { available: false },
         assignmentAndGrades: { available: false },
+        outcomes: { available: false },
       });
     });
   });
@@ -105,12 +108,23 @@ describe('emulator: ID token and line items', () => {
         { label: 'x', scoreMaximum: '10' },
         { label: 'x', scoreMaximum: 10, id: 'http://x' },
         { label: 'x', scoreMaximum: 10, startDateTime: '2024-01-01T00:00:00' },
-        { label: 'x', scoreMaximum: 10, colour: 'red' },
       ]) {
         const res = await api('POST', '/api/lineitems', body);
         expect(res.status).toBe(400);
         expect(res.body).toMatchObject({ status: 400, error: 'Bad Request', details: { message: 'INVALID_REQUEST' } });
       }
+    });
+
+    it('keeps fields beyond AGS (LMS extensions) and echoes them, as LTIAAS passes them through', async () => {
+      const extension = { type: 'external_tool', external_tool_url: 'https://tool.example/launch' };
+      const created = await api('POST', '/api/lineitems', { label: 'Canvas quiz', scoreMaximum: 10, submissionType: extension });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ label: 'Canvas quiz', submissionType: extension });
+      const path = `/api/lineitems/${encodeURIComponent(created.body.id as string)}`;
+      expect((await api('GET', path)).body).toMatchObject({ submissionType: extension });
+      // A full replacement drops an extension the body leaves out, as it does any other field.
+      const replaced = await api('PUT', path, { label: 'Canvas quiz', scoreMaximum: 10 });
+      expect(replaced.body.submissionType).toBeUndefined();
     });
 
     it('refuses a resourceLinkId that is not an activity of the context with the LMS 404, wrapped', async () => {

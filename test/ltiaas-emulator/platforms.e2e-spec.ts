@@ -47,6 +47,18 @@ describe('emulator: platforms and registrations (Bearer)', () => {
     expect(gone.body).toMatchObject({ status: 404, error: 'Not Found', details: { message: 'NOT_FOUND' } });
   });
 
+  it('takes the optional active and authorizationServer fields (reference §11)', async () => {
+    const created = await api('POST', '/admin/platforms', { ...body(4), active: false, authorizationServer: 'https://lms4.example.edu/oauth2/token' });
+    expect(created.status).toBe(200);
+    expect(created.body).toMatchObject({ active: false, authorizationServer: 'https://lms4.example.edu/oauth2/token' });
+    const id = created.body.id as string;
+    const replaced = await api('PUT', `/admin/platforms/${id}`, { ...body(4), active: true });
+    expect(replaced.body.active).toBe(true);
+    expect(replaced.body.authorizationServer).toBeUndefined();
+    expect((await api('POST', '/admin/platforms', { ...body(5), authorizationServer: 'not a url' })).status).toBe(400);
+    expect((await api('POST', '/admin/platforms', { ...body(5), active: 'yes' })).status).toBe(400);
+  });
+
   it('refuses incomplete bodies, duplicates and unknown ids', async () => {
     const { authConfig: _omitted, ...partial } = body(2);
     expect((await api('POST', '/admin/platforms', partial)).status).toBe(400);
@@ -78,7 +90,14 @@ describe('emulator: platforms and registrations (Bearer)', () => {
       supportedMessages: expect.arrayContaining([{ type: 'LtiResourceLinkRequest' }]),
     });
     const raw = await api('GET', `/api/registrations/${registrationId}?raw=true`);
-    expect(raw.body).toMatchObject({ openIdConfiguration: { issuer: 'https://canvas.example.edu' }, registrationToken: expect.any(String) });
+    expect(raw.body).toMatchObject({
+      openIdConfiguration: {
+        issuer: 'https://canvas.example.edu',
+        token_endpoint_auth_methods_supported: expect.arrayContaining(['private_key_jwt']),
+        token_endpoint_auth_signing_alg_values_supported: expect.arrayContaining(['RS256']),
+      },
+      registrationToken: expect.any(String),
+    });
 
     expect((await api('POST', `/api/registrations/${registrationId}/complete`, { autoActivate: 'yes' })).status).toBe(400);
     const done = await api('POST', `/api/registrations/${registrationId}/complete`, { platformName: 'Canvas', autoActivate: true, messages: [{ type: 'LtiResourceLinkRequest' }] });

@@ -142,7 +142,7 @@ describe('LtiaasClient failures, classified', () => {
     expect(error.detailsMessage).toEqual(expect.any(String));
   });
 
-  it('INACTIVE_SERVICE is an invalid request; UNREGISTERED_OR_INACTIVE_PLATFORM asks for a new credential', async () => {
+  it('INACTIVE_SERVICE is an invalid request; UNREGISTERED_OR_INACTIVE_PLATFORM waits for the account, not a new credential', async () => {
     await harness.emulator.admin.setFaults({
       rules: [
         { kind: 'ltiaas-error', code: 'INACTIVE_SERVICE', endpoints: ['memberships'], times: 1 },
@@ -151,7 +151,20 @@ describe('LtiaasClient failures, classified', () => {
     });
     const client = harness.client();
     await expect(harness.failure(client.listMemberships(svc))).resolves.toMatchObject({ kind: 'invalid-request', detailsMessage: 'INACTIVE_SERVICE' });
-    await expect(harness.failure(client.getLineItem(svc, lineItemId))).resolves.toMatchObject({ kind: 'credential-invalid', detailsMessage: 'UNREGISTERED_OR_INACTIVE_PLATFORM' });
+    await expect(harness.failure(client.getLineItem(svc, lineItemId))).resolves.toMatchObject({ kind: 'retryable', reason: 'platform-inactive', detailsMessage: 'UNREGISTERED_OR_INACTIVE_PLATFORM' });
+  });
+
+  it.each(['details.code', 'error'] as const)('finds a named code in %s too (reference §11)', async (codeIn) => {
+    await harness.emulator.admin.setFaults({ rules: [{ kind: 'ltiaas-error', code: 'SERVICE_NOT_AVAILABLE_FOR_CONTEXT', codeIn, times: 1 }] });
+    await expect(harness.failure(harness.client().listMemberships(svc))).resolves.toMatchObject({ kind: 'invalid-request', status: 403 });
+  });
+
+  it.each([401, 403] as const)('a %d the LMS gave LTIAAS (externalError) is retryable, never a refused serviceKey', async (status) => {
+    await harness.emulator.admin.setFaults({ rules: [{ kind: 'lms-refused', status, times: 1 }] });
+    const error = await harness.failure(harness.client().postScore(svc, lineItemId, score('learner-1')));
+    expect(error).toBeInstanceOf(LtiaasRetryableError);
+    expect(error).toMatchObject({ kind: 'retryable', reason: 'lms-refused', status });
+    await expect(harness.client().postScore(svc, lineItemId, score('learner-1'))).resolves.toMatchObject({ requestId: expect.any(String) });
   });
 
   it('logged every failure at debug level without a secret', () => {

@@ -63,13 +63,13 @@ describe('SIGTERM ends every app with status 0', () => {
 
   it('launch', async () => {
     const port = await freePort();
-    const env = { ...common(), DATABASE_URL: await database('sigterm_launch'), LAUNCH_PORT: String(port), LTIAAS_URL: 'http://127.0.0.1:9', LTIAAS_API_KEY: 'k', VAULT_SEAL_PUBLIC_JWK: secrets.VAULT_SEAL_PUBLIC_JWK };
+    const env = { ...common(), DATABASE_URL: await database('sigterm_launch'), LAUNCH_PORT: String(port), LTIAAS_URL: 'http://127.0.0.1:9', LTIAAS_API_KEY: 'k', VAULT_SEAL_PUBLIC_JWK: secrets.VAULT_SEAL_PUBLIC_JWK, LAUNCH_SIGNING_PRIVATE_JWK: secrets.LAUNCH_SIGNING_PRIVATE_JWK };
     expect(await stopWithSigterm('dist/apps/launch/src/main.js', env, port)).toMatchObject({ code: 0, signal: null });
   });
 
   it('grading', async () => {
     const port = await freePort();
-    const env = { ...common(), DATABASE_URL: await database('sigterm_grading'), GRADING_PORT: String(port), LTIAAS_URL: 'http://127.0.0.1:9', LTIAAS_API_KEY: 'k', GRADING_API_KEY: 'k', VAULT_URL: 'http://127.0.0.1:9' };
+    const env = { ...common(), DATABASE_URL: await database('sigterm_grading'), GRADING_PORT: String(port), LTIAAS_URL: 'http://127.0.0.1:9', LTIAAS_API_KEY: 'k', GRADING_API_KEY: 'k', VAULT_URL: 'http://127.0.0.1:9', LAUNCH_SIGNING_PUBLIC_JWKS: secrets.LAUNCH_SIGNING_PUBLIC_JWKS };
     const result = await stopWithSigterm('dist/apps/grading/src/main.js', env, port);
     expect(result).toMatchObject({ code: 0, signal: null });
   });

@@ -175,9 +175,13 @@ export interface StartEmulatorOptions {
 }
 
 function emulatorEnv(opts: StartEmulatorOptions, port: number): Record<string, string> {
+  // `npm test` runs the grading suites a second time with EMULATOR_RATE_LIMIT_HEADERS=false,
+  // as real LTIAAS answers; a suite's own setting wins.
+  const mode = process.env.EMULATOR_RATE_LIMIT_HEADERS;
   return {
     LTIAAS_API_KEY: 'emulator-api-key',
     EMULATOR_ADMIN_KEY: `admin-${randomBytes(12).toString('hex')}`,
+    ...(mode ? { EMULATOR_RATE_LIMIT_HEADERS: mode } : {}),
     ...opts.env,
     EMULATOR_PORT: String(port),
   };

@@ -4,21 +4,24 @@
 // client for its API, and a PostgreSQL of a suite's own to restart.
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Producer } from 'kafkajs';
 import { z } from 'zod';
+import { sleep } from '@app/async';
 import { loadConfig } from '@app/config';
 import { contextKey, envelope, LAUNCH_CAPTURED_V1, SCORE_READY_V1, TOPICS, type ContextTriple, type LaunchCapturedData, type ScoreReadyData, sealPublicJwkSchema } from '@app/contracts';
 import { ServiceKeySealer } from '../../apps/launch/src/sealing/service-key.sealer';
 import type { EmulatorHandle } from './emulator';
-import { vaultSecretsEnv } from './vault-env';
+import { testLaunchSigning } from './launch-signing';
+import { kafkaSecurityVariables } from './infra';
+import { vaultSecretsEnv, type VaultSecretsEnv } from './vault-env';
 import { mulberry32 } from '../../apps/ltiaas-emulator/src/faults/prng';
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
 export function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -39,23 +42,27 @@ export interface VaultHandle {
   url: string;
   app: NestFastifyApplication;
   sealPublicJwk: string;
+  /** Its master keys, seal key pair and bootstrap key: another replica of the same vault takes these. */
+  secrets: VaultSecretsEnv;
   /** Creates an API key with these scopes and answers its secret. */
   issueKey(handle: string, scopes: string[]): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function startVault(options: { databaseUrl: string; brokers: string; topicPrefix: string; logLevel?: string }): Promise<VaultHandle> {
+export async function startVault(options: { databaseUrl: string; brokers: string; topicPrefix: string; logLevel?: string; env?: Record<string, string>; secrets?: VaultSecretsEnv }): Promise<VaultHandle> {
   const { createVaultApp } = await import('../../apps/credential-vault/src/main');
-  const secrets = await vaultSecretsEnv();
+  const secrets = options.secrets ?? (await vaultSecretsEnv());
   const env = {
     DATABASE_URL: options.databaseUrl,
     KAFKA_BROKERS: options.brokers,
     KAFKA_TOPIC_PREFIX: options.topicPrefix,
+    ...kafkaSecurityVariables(),
     KAFKA_PARTITIONS: '3',
     HOST: '127.0.0.1',
     LOG_LEVEL: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'warn',
     VAULT_PORT: '0',
     ...secrets,
+    ...options.env,
   };
   const { app } = await createVaultApp(env);
   await app.startAllMicroservices();
@@ -66,6 +73,7 @@ export async function startVault(options: { databaseUrl: string; brokers: string
     url,
     app,
     sealPublicJwk: secrets.VAULT_SEAL_PUBLIC_JWK,
+    secrets,
     async issueKey(handle, scopes) {
       const res = await fetch(`${url}/v1/keys`, {
         method: 'POST',
@@ -100,7 +108,7 @@ export interface LaunchedActivity extends Activity {
   lineItemId?: string;
 }
 
-/** LaunchCaptured as launch would publish it, the serviceKey sealed to the vault. */
+/** LaunchCaptured as launch would publish it, the serviceKey sealed to the vault, signed with the process's launch key. */
 export class Launcher {
   private readonly sealer: ServiceKeySealer;
 
@@ -139,7 +147,7 @@ export class Launcher {
     await this.producer.send({
       topic: `${this.topicPrefix}${TOPICS.launchCaptured}`,
       acks: -1,
-      messages: [{ key: contextKey(triple), value: JSON.stringify(envelope(LAUNCH_CAPTURED_V1, 'urn:test:launch', data)) }],
+      messages: [{ key: contextKey(triple), value: JSON.stringify(await testLaunchSigning.sign(envelope(LAUNCH_CAPTURED_V1, 'urn:test:launch', data))) }],
     });
     return { ...activity, serviceKey: result.serviceKey, lineItemId: result.lineItemId };
   }
@@ -180,6 +188,7 @@ export function gradingEnv(o: GradingEnvOptions): Record<string, string> {
     DATABASE_URL: o.databaseUrl,
     KAFKA_BROKERS: o.brokers,
     KAFKA_TOPIC_PREFIX: o.topicPrefix,
+    ...kafkaSecurityVariables(),
     KAFKA_PARTITIONS: '3',
     HOST: '127.0.0.1',
     GRADING_PORT: String(o.port ?? 0),
@@ -188,6 +197,7 @@ export function gradingEnv(o: GradingEnvOptions): Record<string, string> {
     LTIAAS_API_KEY: o.ltiaasApiKey,
     VAULT_URL: o.vaultUrl,
     GRADING_API_KEY: o.gradingApiKey,
+    LAUNCH_SIGNING_PUBLIC_JWKS: testLaunchSigning.env.LAUNCH_SIGNING_PUBLIC_JWKS,
     DELIVERY_POLL_MS: '100',
     ...o.overrides,
   };
@@ -216,13 +226,16 @@ export interface GradingProcess extends GradingHandle {
 }
 
 /** Grading as its own OS process: the build in dist/ when present, else ts-node. */
-export async function spawnGrading(env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): Promise<GradingProcess> {
+export async function spawnGrading(env: Record<string, string>, options: { readyTimeoutMs?: number; fromBuild?: boolean } = {}): Promise<GradingProcess> {
   const port = Number(env.GRADING_PORT) || (await freePort());
-  // Compiled (dist/test/support): the built app beside it. From TypeScript (jest): ts-node, so the code is never stale.
+  // Compiled (dist/test/support): the built app beside it. From TypeScript (jest): ts-node, so the code is never
+  // stale, unless the suite asks for the build (several replicas compiling at once take minutes on a small machine).
   const compiled = __filename.endsWith('.js');
   const root = compiled ? resolve(__dirname, '..', '..', '..') : resolve(__dirname, '..', '..');
-  const args = compiled
-    ? [resolve(__dirname, '../../apps/grading/src/main.js')]
+  const built = compiled ? resolve(__dirname, '../../apps/grading/src/main.js') : resolve(root, 'dist/apps/grading/src/main.js');
+  if (options.fromBuild && !compiled && !existsSync(built)) throw new Error(`${built} is missing: run node scripts/build.mjs first`);
+  const args = compiled || options.fromBuild
+    ? [built]
     : ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', resolve(root, 'apps/grading/src/main.ts')];
   const child = spawn(process.execPath, args, {
     cwd: root,
@@ -233,7 +246,8 @@ export async function spawnGrading(env: Record<string, string>, options: { ready
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20000)));
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  // Generous: from TypeScript, a cold start on a busy machine (two brokers, two jest runs in `npm test`) takes most of a minute.
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 150_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`grading exited with ${child.exitCode}: ${stderr}`);
     const ready = await fetch(`${url}/health/live`).then((r) => r.ok, () => false);

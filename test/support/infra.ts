@@ -2,6 +2,8 @@
 // its own topic prefix, so suites run in any order and leave nothing behind.
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { kafkaSecurityEnv, loadConfig } from '@app/config';
+import { kafkaClientSecurity } from '@app/messaging';
 import { Client } from 'pg';
 
 export const kafkaBrokers = (): string => process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -11,6 +13,16 @@ export function baseDatabaseUrl(): string {
 }
 
 export const uniqueSuffix = (): string => randomBytes(4).toString('hex');
+
+/**
+ * A suite's fixed port, moved by TEST_PORT_OFFSET: `npm test` runs the end-to-end
+ * suites on two Node.js releases at once, and the second run's brokers and
+ * servers must not take the first one's ports.
+ */
+export const testPort = (base: number): number => base + Number(process.env.TEST_PORT_OFFSET ?? 0);
+
+/** A suite's size or timeout: the variable when set (CI shrinks the long suites), else the acceptance default. */
+export const envNumber = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
 
 /** A fresh, empty database for one suite; drop it with dropTestDatabase. */
 export async function createTestDatabase(suite: string): Promise<string> {
@@ -42,8 +54,14 @@ async function withAdmin<T>(url: URL, fn: (client: Client) => Promise<T>): Promi
 /** A topic prefix of its own for a suite, e.g. `t-1a2b3c4d.`. */
 export const testTopicPrefix = (): string => `t-${uniqueSuffix()}.`;
 
-export function testKafka(brokers = kafkaBrokers()): Kafka {
-  return new Kafka({ clientId: `test-${uniqueSuffix()}`, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+/** The KAFKA_SSL* and KAFKA_SASL* variables of an environment, to hand on to an app started with an explicit one. */
+export function kafkaSecurityVariables(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => /^KAFKA_(SSL|SASL)/.test(e[0]) && e[1] !== undefined));
+}
+
+/** A client for a suite's own checks; TLS and SASL come from the same variables the apps read (`env`, default the process's). */
+export function testKafka(brokers = kafkaBrokers(), env: NodeJS.ProcessEnv = process.env): Kafka {
+  return new Kafka({ clientId: `test-${uniqueSuffix()}`, brokers: brokers.split(','), logLevel: logLevel.NOTHING, ...kafkaClientSecurity(loadConfig(kafkaSecurityEnv, env)) });
 }
 
 /** Reads a topic from the beginning until `count` records arrived (or the timeout), then stops. */

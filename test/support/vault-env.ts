@@ -1,7 +1,9 @@
 // A complete, valid environment for credential-vault and launch: master keys,
-// the seal key pair and a bootstrap admin key, all freshly generated.
+// the seal key pair and a bootstrap admin key, all freshly generated, and
+// launch's signing pair (the process's own, see launch-signing.ts).
 import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { testLaunchSigning } from './launch-signing';
 
 export type SealCurve = 'P-256' | 'X25519';
 
@@ -15,6 +17,8 @@ export interface VaultSecretsEnv {
   VAULT_SEAL_PRIVATE_JWK: string;
   VAULT_SEAL_PUBLIC_JWK: string;
   BOOTSTRAP_ADMIN_API_KEY: string;
+  LAUNCH_SIGNING_PRIVATE_JWK: string;
+  LAUNCH_SIGNING_PUBLIC_JWKS: string;
 }
 
 export interface VaultEnvOptions {
@@ -42,5 +46,6 @@ export async function vaultSecretsEnv(options: VaultEnvOptions = {}): Promise<Va
     VAULT_SEAL_PRIVATE_JWK: JSON.stringify(seal.privateJwk),
     VAULT_SEAL_PUBLIC_JWK: JSON.stringify(seal.publicJwk),
     BOOTSTRAP_ADMIN_API_KEY: `bootstrap-${randomBytes(18).toString('base64url')}`,
+    ...testLaunchSigning.env,
   };
 }

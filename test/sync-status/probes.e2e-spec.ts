@@ -1,5 +1,5 @@
 import { OwnBroker } from '../support/broker';
-import { eventually } from '../support/infra';
+import { eventually, testPort } from '../support/infra';
 import { startStackGrading, startSyncStack, type SyncStack } from '../support/sync-jobs';
 
 /**
@@ -9,7 +9,7 @@ import { startStackGrading, startSyncStack, type SyncStack } from '../support/sy
  * /health/sync keeps answering from the database meanwhile.
  */
 describe('grading probes follow the broker', () => {
-  const broker = new OwnBroker(19394);
+  const broker = new OwnBroker(testPort(19394));
   let stack: SyncStack;
   let grading: Awaited<ReturnType<typeof startStackGrading>>;
 

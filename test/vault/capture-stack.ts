@@ -16,6 +16,10 @@ export interface CaptureStackOptions {
   logLevel?: string;
   launchEnv?: Record<string, string>;
   vaultEnv?: Record<string, string>;
+  /** A topic prefix chosen by the suite (topics created beforehand); default a fresh one. */
+  prefix?: string;
+  /** TLS and SASL variables for the suite's own Kafka client (a secured broker). */
+  clientKafkaEnv?: Record<string, string>;
 }
 
 export interface StartedApp {
@@ -48,7 +52,7 @@ export class CaptureStack {
     const db = new Client({ connectionString: databaseUrl });
     await db.connect();
     const brokers = options.brokers ?? kafkaBrokers();
-    const stack = new CaptureStack(emulator, await vaultSecretsEnv(), databaseUrl, testTopicPrefix(), brokers, db, testKafka(brokers), options);
+    const stack = new CaptureStack(emulator, await vaultSecretsEnv(), databaseUrl, options.prefix ?? testTopicPrefix(), brokers, db, testKafka(brokers, options.clientKafkaEnv ?? process.env), options);
     stack.vaultApp = await stack.startVault();
     stack.resolver = await callerWithScopes(stack.vaultApp.url, stack.bootstrapKey, ['credentials:resolve'], 'test-resolver');
     stack.launchApp = await stack.startLaunch();
@@ -81,6 +85,7 @@ export class CaptureStack {
       LTIAAS_URL: this.emulator.url,
       LTIAAS_API_KEY: this.emulator.apiKey,
       VAULT_SEAL_PUBLIC_JWK: this.secrets.VAULT_SEAL_PUBLIC_JWK,
+      LAUNCH_SIGNING_PRIVATE_JWK: this.secrets.LAUNCH_SIGNING_PRIVATE_JWK,
       ...this.options.launchEnv,
       ...env,
     });

@@ -9,6 +9,7 @@ import { contextKey, envelope, LAUNCH_CAPTURED_V1, TOPICS, type ContextTriple, t
 import { EnvelopeCipher, LocalKeyring, masterKeysSchema, SecretIntegrityError } from '../../apps/credential-vault/src/crypto';
 import { serviceKeyAad } from '../../apps/credential-vault/src/credentials/service-key.aad';
 import { callerWithScopes } from '../support/auth';
+import { testLaunchSigning } from '../support/launch-signing';
 import { eventually, readTopic } from '../support/infra';
 import { CaptureStack } from './capture-stack';
 import { captureStdout, type LogCapture } from './log-capture';
@@ -135,7 +136,8 @@ describe('capturing serviceKeys at launch', () => {
       const records = await readTopic(stack.kafka, stack.topic, 2);
       const first = records.map((r) => ({ key: r.key!.toString(), value: r.value!.toString() })).find((r) => JSON.parse(r.value).data.launchedAt < new Date().toISOString());
       const older = JSON.parse(first!.value).data.launchedAt as string;
-      const rogue = envelope(LAUNCH_CAPTURED_V1, 'launch', eventData(t, { launchedAt: older, sealedServiceKey: await sealFor(t, 'older-rogue-key') }));
+      // Signed, so that the launch-time ordering is what keeps it out (the replay is refused by id).
+      const rogue = await testLaunchSigning.sign(envelope(LAUNCH_CAPTURED_V1, 'launch', eventData(t, { launchedAt: older, sealedServiceKey: await sealFor(t, 'older-rogue-key') })));
       await publishRaw([first!, { key: contextKey(t), value: JSON.stringify(rogue) }]);
       await caughtUp();
       const res = await stack.resolve(t);
@@ -312,13 +314,16 @@ describe('capturing serviceKeys at launch', () => {
       const broken = (await sealFor(a, 'k')).split('.');
       broken[3] = Buffer.from('garbage-ciphertext').toString('base64url');
       const { userId: _omitted, ...withoutUser } = eventData(a);
+      // Signed as launch signs: what is refused here is the seal or the contract, not the signature.
+      const signed = async (data: LaunchCapturedData) => JSON.stringify(await testLaunchSigning.sign(envelope(LAUNCH_CAPTURED_V1, 'test', data)));
+      const earlier = await stack.topicSize(`${stack.topic}.dlq`).catch(() => 0);
       await publishRaw([
-        { key: contextKey(a), value: JSON.stringify(envelope(LAUNCH_CAPTURED_V1, 'test', eventData(a, { sealedServiceKey: broken.join('.') }))) },
-        { key: contextKey(b), value: JSON.stringify(envelope(LAUNCH_CAPTURED_V1, 'test', eventData(b, { sealedServiceKey: await sealFor(a, 'key-for-a') }))) },
+        { key: contextKey(a), value: await signed(eventData(a, { sealedServiceKey: broken.join('.') })) },
+        { key: contextKey(b), value: await signed(eventData(b, { sealedServiceKey: await sealFor(a, 'key-for-a') })) },
         { key: contextKey(a), value: JSON.stringify(envelope(LAUNCH_CAPTURED_V1, 'test', withoutUser)) },
-        { key: contextKey(b), value: JSON.stringify(envelope(LAUNCH_CAPTURED_V1, 'test', eventData(b, { sealedServiceKey: await sealFor(b, 'good-key-for-b') }))) },
+        { key: contextKey(b), value: await signed(eventData(b, { sealedServiceKey: await sealFor(b, 'good-key-for-b') })) },
       ]);
-      const letters = await readTopic(stack.kafka, `${stack.topic}.dlq`, 3);
+      const letters = (await readTopic(stack.kafka, `${stack.topic}.dlq`, earlier + 3)).filter((l) => /course-dlq-[ab]/.test(l.value?.toString() ?? ''));
       const reasons = letters.map((l) => l.headers?.['dlq-error']?.toString() ?? '');
       expect(reasons).toEqual(
         expect.arrayContaining([
