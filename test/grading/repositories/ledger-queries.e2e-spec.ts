@@ -9,6 +9,7 @@ import { LedgerMaintenanceRepository } from '../../../apps/grading/src/ledger/le
 import { LedgerStatsRepository } from '../../../apps/grading/src/ledger/ledger-stats.repository';
 import { OperatorReadModelRepository } from '../../../apps/grading/src/ledger/operator-read-model.repository';
 import { ReofferProgressRepository } from '../../../apps/grading/src/ledger/reoffer-progress.repository';
+import { ScoreCompletionRepository } from '../../../apps/grading/src/ledger/score-completion.repository';
 import { SCORE_STATUS, type ScoreStatus } from '../../../apps/grading/src/ledger/score-status';
 import { createTestDatabase, dropTestDatabase } from '../../support/infra';
 
@@ -176,6 +177,36 @@ describe('ledger queries (PostgreSQL, grading migrations)', () => {
       // Without a resource link, the whole course: the two rows again and the other activity's.
       await expect(maintenance.forceResend({ platformId: P, contextId: 'course-1' })).resolves.toBe(3);
       expect(await row(otherCourse)).toMatchObject({ status: 'delivered' });
+    });
+
+    it('a forced resend of a row in flight survives the delivery that was under way', async () => {
+      const owner = '00000000-0000-4000-8000-000000000001';
+      const inFlight = await seed({ status: SCORE_STATUS.pending, version: 3, leaseUntil: later(HOUR) });
+      await db.query(`UPDATE grading.scores SET lease_owner = $2, sending_version = version WHERE id = $1`, [inFlight, owner]);
+      const watched = await reoffers.snapshot({ platformId: P, contextId: 'course-1', resourceLinkId: 'quiz-1' });
+
+      await maintenance.forceResend({ platformId: P, contextId: 'course-1', resourceLinkId: 'quiz-1' });
+      // The post that was already on its way lands, and its result is recorded after the resend.
+      await db.transaction((tx) =>
+        new ScoreCompletionRepository().record(tx, [
+          { id: inFlight, leaseOwner: owner, version: 3, kind: 'delivered', delayMs: 0, statusCode: null, message: null, lineItemId: 'li-1', timestamp: '2026-01-01T00:00:00.000Z', attemptedAt: new Date() },
+        ]),
+      );
+
+      expect(await row(inFlight)).toMatchObject({ status: 'pending' });
+      expect(dueNow(await row(inFlight))).toBe(true);
+      expect(await reoffers.tally(watched)).toMatchObject({ delivered: 0, unsettled: 1 });
+
+      // The resend itself goes out and counts.
+      const resender = '00000000-0000-4000-8000-000000000002';
+      await db.query(`UPDATE grading.scores SET lease_owner = $2, lease_until = now() + interval '1 hour', sending_version = version WHERE id = $1`, [inFlight, resender]);
+      await db.transaction((tx) =>
+        new ScoreCompletionRepository().record(tx, [
+          { id: inFlight, leaseOwner: resender, version: 4, kind: 'delivered', delayMs: 0, statusCode: null, message: null, lineItemId: 'li-1', timestamp: '2026-01-01T00:00:00.000Z', attemptedAt: new Date() },
+        ]),
+      );
+      expect(await row(inFlight)).toMatchObject({ status: 'delivered' });
+      expect(await reoffers.tally(watched)).toMatchObject({ delivered: 1, unsettled: 0 });
     });
 
     it('a launch wakes the waiting rows of its activities only, within the caller\'s transaction', async () => {

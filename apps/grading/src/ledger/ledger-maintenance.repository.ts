@@ -49,11 +49,16 @@ export class LedgerMaintenanceRepository {
     return Number(row.count);
   }
 
-  /** Sends the latest value of every row of a context (or one activity) again, delivered or not. */
+  /**
+   * Sends the latest value of every row of a context (or one activity) again,
+   * delivered or not. The version moves on, as for a new value: a delivery
+   * already in flight then records its result without settling the row, and
+   * the row goes out once more after it.
+   */
   async forceResend(scope: ResendScope): Promise<number> {
     const [row]: Array<{ count: string }> = await this.db.query(
       `WITH offered AS (
-         UPDATE grading.scores SET status = 'pending', due_at = now(), attempts = 0, first_attempt_at = NULL, updated_at = now()
+         UPDATE grading.scores SET status = 'pending', due_at = now(), attempts = 0, first_attempt_at = NULL, version = version + 1, updated_at = now()
          WHERE platform_id = $1 AND context_id = $2 AND ($3::text IS NULL OR resource_link_id = $3) AND status <> 'waiting_for_launch'
          RETURNING id
        ), closed AS (${CLOSE_DEAD_LETTERS})

@@ -34,12 +34,14 @@ export class ReofferProgressRepository {
   /**
    * Taken before the rows are re-offered. Without a scope: every row whose
    * latest value is not delivered (pending or failed). With one (a forced
-   * resend): every row of the scope but those waiting for a launch.
+   * resend): every row of the scope but those waiting for a launch, at the
+   * version the resend moves it to, so that a delivery already in flight
+   * does not count for the run.
    */
   async snapshot(scope?: ResendScope): Promise<Watched> {
     const rows: Array<{ ids: string[] | null; versions: string[] | null; since: Date }> = await this.db.query(
       scope
-        ? `SELECT array_agg(id::text) AS ids, array_agg(version::text) AS versions, now() AS since FROM grading.scores
+        ? `SELECT array_agg(id::text) AS ids, array_agg((version + 1)::text) AS versions, now() AS since FROM grading.scores
            WHERE platform_id = $1 AND context_id = $2 AND ($3::text IS NULL OR resource_link_id = $3) AND status <> 'waiting_for_launch'`
         : `SELECT array_agg(id::text) AS ids, array_agg(version::text) AS versions, now() AS since FROM grading.scores
            WHERE status IN ('pending', 'failed')`,
