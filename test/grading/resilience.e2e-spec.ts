@@ -141,7 +141,7 @@ describe('grading resilience', () => {
    */
   async function explainWrong(scenario: Scenario, wrong: Array<{ key: string }>): Promise<unknown[]> {
     if (wrong.length === 0) return [];
-    const { scoreRegressions, overlappingScorePosts } = await emulator.counters();
+    const { scoreRegressions, overlappingScorePosts } = await emulator.admin.counters();
     return Promise.all(
       wrong.map(async (w) => {
         const [index, userId] = w.key.split('|');
