@@ -13,6 +13,7 @@ import {
   GradingClient,
   Launcher,
   lineItemsOf,
+  newestValuesDelivered,
   publishScores,
   randomId,
   sleep,
@@ -54,7 +55,8 @@ describe('grading resilience', () => {
     postgres = await startOwnPostgres();
     vaultDatabaseUrl = await createTestDatabase('grading_resilience_vault');
     prefix = testTopicPrefix();
-    emulator = await startEmulator();
+    // A long request log, so a wrong gradebook entry can be shown with the posts that reached the LMS.
+    emulator = await startEmulator({ env: { EMULATOR_REQUEST_LOG_SIZE: '100000' } });
     vault = await startVault({ databaseUrl: vaultDatabaseUrl, brokers: broker.brokers, topicPrefix: prefix });
     const gradingKey = await vault.issueKey('grading-service', ['credentials:resolve', 'revocations:read']);
     client = new GradingClient(() => grading.url, vault.url, await vault.issueKey('grader', ['scores:write', 'scores:read']));
@@ -121,11 +123,11 @@ describe('grading resilience', () => {
     await eventually(
       async () => {
         const rows = (await Promise.all(platformIds.map((platformId) => client.allScores({ platformId })))).flat();
-        const done = rows.filter((r) => r.status === 'delivered' && !r.inFlight);
-        summary = `${done.length} of ${scenario.expected.size} delivered (${rows.length} rows)`;
-        return rows.length === scenario.expected.size && done.length === rows.length;
+        const { holding, delivered } = newestValuesDelivered(scenario, rows);
+        summary = `${delivered} of ${scenario.expected.size} newest values delivered (${rows.length} rows, ${holding} holding their newest value)`;
+        return rows.length === scenario.expected.size && delivered === rows.length;
       },
-      { timeoutMs: DELIVERY_TIMEOUT_MS, intervalMs: 2000, what: 'every ledger row delivered' },
+      { timeoutMs: DELIVERY_TIMEOUT_MS, intervalMs: 2000, what: 'every newest value in the ledger and delivered' },
     ).catch((error: Error) => {
       throw new Error(`${error.message.split(';')[0]}: ${summary}`);
     });
@@ -135,13 +137,14 @@ describe('grading resilience', () => {
   }
 
   /**
-   * What the ledger holds for each wrong gradebook entry, and whether the LMS
-   * saw an older value after a newer one: tells a score never recorded from
-   * one sent out of order.
+   * What the ledger holds for each wrong gradebook entry, what the LMS holds
+   * now and which posts reached it around the last recorded delivery: tells
+   * a score never recorded from one sent and lost, or sent out of order.
    */
   async function explainWrong(scenario: Scenario, wrong: Array<{ key: string }>): Promise<unknown[]> {
     if (wrong.length === 0) return [];
     const { scoreRegressions, overlappingScorePosts } = await emulator.admin.counters();
+    const requests = await emulator.admin.requests();
     return Promise.all(
       wrong.map(async (w) => {
         const [index, userId] = w.key.split('|');
@@ -149,8 +152,18 @@ describe('grading resilience', () => {
         const qs = new URLSearchParams({ platformId: a.platformId, contextId: a.contextId, userId, attempts: '10' });
         const res = await client.request('GET', `/v1/scores?${qs}`);
         const row = (res.body.scores as any[]).find((r) => r.resourceLinkId === a.resourceLinkId);
-        const ledger = row ? { score: row.score, status: row.status, delivered: row.delivered, attempts: row.history } : 'no ledger row';
-        return { ...w, ledger, emulator: { scoreRegressions, overlappingScorePosts } };
+        if (!row) return { ...w, ledger: 'no ledger row' };
+        const lineItemId: string | undefined = row.history[0]?.lineItemId ?? row.lineItemId ?? undefined;
+        const [now] = lineItemId ? await emulator.admin.gradebook({ lineItemId, userId }) : [];
+        const lastAt = row.delivered ? Date.parse(row.delivered.at) : 0;
+        const posts = requests
+          .filter((r) => r.endpoint === 'scores.post' && lineItemId && r.path.includes(encodeURIComponent(lineItemId)) && Math.abs(Date.parse(r.at) - lastAt) < 3000)
+          .map((r) => `${r.at} ${r.status}`);
+        return {
+          ...w,
+          ledger: { score: row.score, status: row.status, delivered: row.delivered, attempts: row.history },
+          lms: { now: now && { scoreGiven: now.scoreGiven, timestamp: now.timestamp, writes: now.writes }, scoreRegressions, overlappingScorePosts, postsToLineItemNearLastDelivery: posts },
+        };
       }),
     );
   }

@@ -4,7 +4,7 @@
 // client for its API, and a PostgreSQL of a suite's own to restart.
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -237,13 +237,21 @@ export async function spawnGrading(env: Record<string, string>, options: { ready
   const args = compiled || options.fromBuild
     ? [built]
     : ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', resolve(root, 'apps/grading/src/main.ts')];
+  // GRADING_E2E_LOG_DIR keeps each process's log (at GRADING_E2E_LOG_LEVEL when set), to read after a failed run.
+  const logDir = process.env.GRADING_E2E_LOG_DIR;
+  const logLevel = process.env.GRADING_E2E_LOG_LEVEL;
   const child = spawn(process.execPath, args, {
     cwd: root,
-    env: { ...process.env, ...env, GRADING_PORT: String(port), TS_NODE_PROJECT: resolve(root, 'tsconfig.json') },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env, ...(logLevel ? { LOG_LEVEL: logLevel } : {}), GRADING_PORT: String(port), TS_NODE_PROJECT: resolve(root, 'tsconfig.json') },
+    stdio: ['ignore', logDir ? 'pipe' : 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20000)));
+  if (logDir) {
+    const file = createWriteStream(join(logDir, `grading-${port}-${Date.now()}.log`));
+    child.stdout?.pipe(file);
+    child.stderr?.pipe(file);
+  }
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
   // Generous: from TypeScript, a cold start on a busy machine (two brokers, two jest runs in `npm test`) takes most of a minute.
@@ -545,6 +553,26 @@ export async function checkGradebook(emulator: EmulatorHandle, scenario: Scenari
     }
   }
   return { wrong, strays: entries.filter((e) => !known.has(e.lineItemId)).length, checked: scenario.expected.size };
+}
+
+/**
+ * How far the ledger is with a scenario: how many of its (activity, user)
+ * keys hold their newest value, and how many of those are delivered and not
+ * in flight. "Every row delivered" alone is not the end: a score accepted
+ * (on the broker) but not yet consumed leaves its row delivered with an
+ * older value.
+ */
+export function newestValuesDelivered(scenario: Scenario, rows: Array<{ platformId: string; contextId: string; resourceLinkId: string; userId: string; status: string; inFlight: boolean; score: { timestamp: string } }>): { holding: number; delivered: number } {
+  const activityOf = new Map(scenario.activities.map((a) => [`${a.platformId}|${a.contextId}|${a.resourceLinkId}`, a.index]));
+  let holding = 0;
+  let delivered = 0;
+  for (const row of rows) {
+    const expected = scenario.expected.get(`${activityOf.get(`${row.platformId}|${row.contextId}|${row.resourceLinkId}`)}|${row.userId}`);
+    if (expected?.timestamp !== row.score.timestamp) continue;
+    holding++;
+    if (row.status === 'delivered' && !row.inFlight) delivered++;
+  }
+  return { holding, delivered };
 }
 
 /** Every user of the scenario becomes a learner of every course it uses. */
