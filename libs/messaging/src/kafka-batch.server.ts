@@ -40,6 +40,9 @@ export interface KafkaBatchServerOptions {
   heartbeatIntervalMs?: number;
 }
 
+/** How long a consumer may be down after a crash, starting again by itself, before /health/live reports it. */
+const CRASH_GRACE_MS = 5 * 60_000;
+
 /** Between tries of a failing batch or record: a floor, so a database that is down is not hammered. */
 const retryDelayMs = (attempt: number) => backoffDelay(attempt, { baseMs: 500, maxMs: 30_000, jitter: 'equal' });
 
@@ -67,6 +70,9 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
   private refusedSince?: number;
   private refusedAttempts = 0;
   private refusalRetry?: NodeJS.Timeout;
+  private crashedSince?: number;
+  private crashRestarts = 0;
+  private crashRetry?: NodeJS.Timeout;
   private closing = false;
 
   constructor(private readonly options: KafkaBatchServerOptions) {
@@ -144,14 +150,23 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
       if (consumer !== this.consumer) return;
       const refusal = payload.restart ? undefined : kafkaRefusal(payload.error);
       if (refusal) return this.waitOutRefusal(refusal);
-      if (!payload.restart) {
-        this.state.crashed = true;
-        this.state.reason = payload.error?.message;
-        this.running?.set({ group: groupId }, 0);
-      }
       this.log.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+      if (payload.restart) return;
+      this.running?.set({ group: groupId }, 0);
+      // kafkajs gives up for good on some broker errors that heal by themselves (no group
+      // coordinator while a restarted broker loads its groups): start again rather than stop.
+      if (isTransientError(payload.error)) return this.restartAfterCrash(payload.error);
+      this.state.crashed = true;
+      this.state.reason = payload.error?.message;
     });
     consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (this.crashedSince !== undefined) {
+        this.log.info({ downForMs: Date.now() - this.crashedSince }, 'consumer is back in its group after a crash');
+        this.crashedSince = undefined;
+        this.crashRestarts = 0;
+        this.state.crashed = false;
+        this.state.reason = undefined;
+      }
       if (this.refusedSince === undefined) return;
       this.log.info({ refusedForMs: Date.now() - this.refusedSince }, 'the broker lets this consumer group in again');
       this.refusedSince = undefined;
@@ -183,6 +198,38 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
     this.log.error({ reason, topics: this.options.topics, retryInMs }, 'Kafka refuses this consumer group; it is not consuming until that is fixed');
     clearTimeout(this.refusalRetry);
     this.refusalRetry = setTimeout(() => void this.retryAfterRefusal(), retryInMs);
+  }
+
+  /**
+   * Starts the consumer again after a crash kafkajs does not recover from,
+   * with backoff, for as long as it takes. Down longer than
+   * CRASH_GRACE_MS, the group is reported on /health/live as well, so an
+   * orchestrator replaces the process if starting again here never works.
+   */
+  private restartAfterCrash(error: unknown): void {
+    if (this.closing) return;
+    this.crashedSince ??= Date.now();
+    this.crashRestarts += 1;
+    if (Date.now() - this.crashedSince > CRASH_GRACE_MS) {
+      this.state.crashed = true;
+      this.state.reason = error instanceof Error ? error.message : String(error);
+    }
+    const retryInMs = backoffDelay(this.crashRestarts, { baseMs: 1000, maxMs: 30_000, jitter: 'equal' });
+    this.log.warn({ retryInMs, restarts: this.crashRestarts }, 'starting the consumer again after a crash');
+    clearTimeout(this.crashRetry);
+    this.crashRetry = setTimeout(() => void this.startAgainAfterCrash(), retryInMs);
+  }
+
+  private async startAgainAfterCrash(): Promise<void> {
+    if (this.closing) return;
+    await this.consumer?.disconnect().catch(() => undefined);
+    try {
+      await this.connectAndRun();
+    } catch (error) {
+      const refusal = kafkaRefusal(error);
+      if (refusal) this.waitOutRefusal(refusal);
+      else this.restartAfterCrash(error);
+    }
   }
 
   private async retryAfterRefusal(): Promise<void> {
@@ -317,6 +364,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
   async close(): Promise<void> {
     this.closing = true;
     clearTimeout(this.refusalRetry);
+    clearTimeout(this.crashRetry);
     await this.consumer?.disconnect();
     this.clearLag();
     consumerHealth.unregister(this.options.groupId);
