@@ -197,7 +197,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
     const retryInMs = backoffDelay(this.refusedAttempts, { baseMs: 1000, maxMs: 30_000, jitter: 'equal' });
     this.log.error({ reason, topics: this.options.topics, retryInMs }, 'Kafka refuses this consumer group; it is not consuming until that is fixed');
     clearTimeout(this.refusalRetry);
-    this.refusalRetry = setTimeout(() => void this.retryAfterRefusal(), retryInMs);
+    this.refusalRetry = setTimeout(() => void this.startAgain(), retryInMs);
   }
 
   /**
@@ -217,10 +217,15 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
     const retryInMs = backoffDelay(this.crashRestarts, { baseMs: 1000, maxMs: 30_000, jitter: 'equal' });
     this.log.warn({ retryInMs, restarts: this.crashRestarts }, 'starting the consumer again after a crash');
     clearTimeout(this.crashRetry);
-    this.crashRetry = setTimeout(() => void this.startAgainAfterCrash(), retryInMs);
+    this.crashRetry = setTimeout(() => void this.startAgain(), retryInMs);
   }
 
-  private async startAgainAfterCrash(): Promise<void> {
+  /**
+   * A new consumer for the group, after a refusal or a crash: still refused,
+   * it waits that out again; failing for any other reason, it backs off as
+   * after a crash.
+   */
+  private async startAgain(): Promise<void> {
     if (this.closing) return;
     await this.consumer?.disconnect().catch(() => undefined);
     try {
@@ -229,16 +234,6 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
       const refusal = kafkaRefusal(error);
       if (refusal) this.waitOutRefusal(refusal);
       else this.restartAfterCrash(error);
-    }
-  }
-
-  private async retryAfterRefusal(): Promise<void> {
-    if (this.closing) return;
-    await this.consumer?.disconnect().catch(() => undefined);
-    try {
-      await this.connectAndRun();
-    } catch (error) {
-      this.waitOutRefusal(kafkaRefusal(error) ?? (error instanceof Error ? error.message : String(error)));
     }
   }
 
