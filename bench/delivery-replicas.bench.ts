@@ -1,8 +1,12 @@
 // Grading as several replicas (built, each its own process) over one broker
 // and one database, against the emulator (its own process):
 // - the same fault storm (500s, 429s, slow answers, seeded) delivered by one
-//   replica and by three: seconds until the gradebook holds every newest
-//   score; three must not be slower than one;
+//   replica and by three, in turn, several times: seconds until every newest
+//   score is delivered, and until 99 % of them are. Three must not be slower
+//   than one. The last rows of a storm are the ones whose retries drew 500s
+//   and 429s several times in a row: their backoff (jittered, doubling) sets
+//   the full time more than the replicas do, so each side is run more than
+//   once and the medians compared;
 // - recovery after kill -9 of one of two replicas under load: seconds from
 //   the kill until a restarted replica is ready, until records on every
 //   partition reach the ledger again (the group took the dead member's
@@ -33,6 +37,8 @@ const USERS = Number(process.env.BENCH_STORM_USERS ?? 200);
 const ACTIVITIES = Number(process.env.BENCH_STORM_ACTIVITIES ?? 20);
 const PLATFORMS = Number(process.env.BENCH_STORM_PLATFORMS ?? 3);
 const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 3);
+/** Storms per side (1 replica, REPLICAS replicas), run in turn. */
+const STORM_RUNS = Number(process.env.BENCH_STORM_RUNS ?? 3);
 const RECOVERY_SCORES = Number(process.env.BENCH_RECOVERY_SCORES ?? 4_000);
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 900_000);
 
@@ -64,13 +70,35 @@ async function main(): Promise<void> {
       while (running.length < n) running.push(await spawnGrading(env, { readyTimeoutMs: 120_000 }));
     };
 
-    const times: Record<number, number> = {};
-    for (const replicas of [1, REPLICAS]) {
-      await scale(replicas);
-      times[replicas] = await faultStorm(emulator, launcher, producer, prefix, db, replicas);
-      print({ bench: 'delivery-replicas', mode: 'fault-storm', replicas, scores: SCORES, seconds: round(times[replicas], 2) });
+    const storms: Record<number, StormTimes[]> = { 1: [], [REPLICAS]: [] };
+    for (let run = 0; run < STORM_RUNS; run++) {
+      for (const replicas of [1, REPLICAS]) {
+        await scale(replicas);
+        storms[replicas].push(await faultStorm(emulator, launcher, producer, prefix, db, run));
+      }
     }
-    print({ bench: 'delivery-replicas', mode: 'fault-storm-ratio', replicas: REPLICAS, seconds_n_over_1: round(times[REPLICAS] / times[1], 3) });
+    const medians: Record<number, StormTimes> = {};
+    for (const replicas of [1, REPLICAS]) {
+      const runs = storms[replicas];
+      medians[replicas] = { all: median(runs.map((r) => r.all)), p99: median(runs.map((r) => r.p99)) };
+      print({
+        bench: 'delivery-replicas',
+        mode: 'fault-storm',
+        replicas,
+        scores: SCORES,
+        runs: runs.length,
+        seconds: round(medians[replicas].all, 2),
+        seconds_to_99_percent: round(medians[replicas].p99, 2),
+        seconds_each: runs.map((r) => round(r.all, 2)),
+      });
+    }
+    print({
+      bench: 'delivery-replicas',
+      mode: 'fault-storm-ratio',
+      replicas: REPLICAS,
+      seconds_n_over_1: round(medians[REPLICAS].all / medians[1].all, 3),
+      seconds_to_99_percent_n_over_1: round(medians[REPLICAS].p99 / medians[1].p99, 3),
+    });
 
     await scale(2);
     await recovery(emulator, launcher, producer, prefix, db, running, env);
@@ -84,14 +112,28 @@ async function main(): Promise<void> {
   }
 }
 
-/** The delivery e2e's storm, seeded: seconds from the first publish until no row of the run is left to deliver. */
-async function faultStorm(emulator: EmulatorHandle, launcher: Launcher, producer: Producer, prefix: string, db: Client, replicas: number): Promise<number> {
+interface StormTimes {
+  /** Seconds until every row of the run is delivered. */
+  all: number;
+  /** Seconds until 99 % of them are. */
+  p99: number;
+}
+
+/**
+ * The delivery e2e's storm, seeded (run `run` draws the same faults whatever
+ * the replicas): seconds from the first publish until 99 % and until all of
+ * the run's rows are delivered. The clock starts once the vault and grading
+ * both hold every activity's launch, so no score waits for a launch that is
+ * still on its way: that race is not what this measures.
+ */
+async function faultStorm(emulator: EmulatorHandle, launcher: Launcher, producer: Producer, prefix: string, db: Client, run: number): Promise<StormTimes> {
   const scenario = buildScenario({ platforms: PLATFORMS, activities: ACTIVITIES, users: USERS, scores: SCORES, seed: 2, runId: randomId() });
   const platformIds = [...new Set(scenario.activities.map((a) => a.platformId))];
   await enrollScenario(emulator, scenario);
   await Promise.all(scenario.activities.map((a) => launcher.launch(a)));
+  await until(async () => (await launchesHeld(db, platformIds)) >= scenario.activities.length, 'every launch in the vault and in grading');
   await emulator.admin.setFaults({
-    seed: 7 + replicas,
+    seed: 7 + run,
     rules: [
       { id: 'errors', kind: 'http-error', status: 500, probability: 0.1, endpoints: ['scores.post', 'lineitems.*'], platforms: platformIds },
       { id: 'throttle', kind: 'too-many-requests', probability: 0.05, retryAfterSeconds: 1, endpoints: ['scores.post', 'lineitems.*'], platforms: platformIds },
@@ -101,8 +143,13 @@ async function faultStorm(emulator: EmulatorHandle, launcher: Launcher, producer
   try {
     const started = Date.now();
     await publish(producer, prefix, scenario.scores);
-    await until(async () => (await settledCount(db, platformIds)) >= scenario.expected.size, `${scenario.expected.size} rows delivered`);
-    return (Date.now() - started) / 1000;
+    await until(async () => (await settledCount(db, platformIds)) >= scenario.expected.size * 0.99, `99 % of ${scenario.expected.size} rows delivered`, 100);
+    const p99 = (Date.now() - started) / 1000;
+    await until(async () => (await settledCount(db, platformIds)) >= scenario.expected.size, `${scenario.expected.size} rows delivered`, 100);
+    const all = (Date.now() - started) / 1000;
+    // The run's last row and its attempts, for the reader of a long tail.
+    process.stderr.write(`[storm] run ${run}: ${JSON.stringify({ all, p99, lastRow: await lastDelivered(db, platformIds, new Date(started)) })}\n`);
+    return { all, p99 };
   } finally {
     await emulator.admin.clearFaults();
   }
@@ -173,6 +220,28 @@ async function publish(producer: Producer, prefix: string, scores: Array<{ event
   await publishScores(producer, prefix, scores.map((s) => ({ id: s.eventId ?? s.id, data: s.data })));
 }
 
+/** Activities whose launch both the vault (its serviceKey) and grading (its context) have applied. */
+async function launchesHeld(db: Client, platformIds: string[]): Promise<number> {
+  const { rows } = await db.query(
+    `SELECT count(*)::int AS n FROM vault.service_keys k
+     JOIN grading.contexts c USING (platform_id, context_id, resource_link_id)
+     WHERE k.platform_id = ANY($1) AND c.last_launch_at IS NOT NULL`,
+    [platformIds],
+  );
+  return rows[0].n;
+}
+
+async function lastDelivered(db: Client, platformIds: string[], since: Date): Promise<unknown> {
+  const { rows } = await db.query(
+    `SELECT a.outcome, a.status_code AS status, round(EXTRACT(EPOCH FROM a.attempted_at - $2)::numeric, 2)::float8 AS at, a.version
+     FROM grading.score_attempts a
+     WHERE a.score_id = (SELECT id FROM grading.scores WHERE platform_id = ANY($1) ORDER BY delivered_at DESC NULLS LAST LIMIT 1)
+     ORDER BY a.id`,
+    [platformIds, since],
+  );
+  return rows;
+}
+
 async function settledCount(db: Client, platformIds: string[]): Promise<number> {
   const { rows } = await db.query(`SELECT count(*)::int AS n FROM grading.scores WHERE platform_id = ANY($1) AND status IN ('delivered', 'superseded') AND lease_owner IS NULL`, [platformIds]);
   return rows[0].n;
@@ -222,6 +291,12 @@ async function until<T>(probe: () => Promise<T>, what: string, intervalMs = 250)
 
 function print(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function round(n: number, digits: number): number {
