@@ -101,10 +101,11 @@ function healthcheckUrl(service: ComposeService): string {
 const EMULATOR_PORT_DEFAULT = 3100;
 
 describe('docker-compose.yml', () => {
-  it('runs Kafka from apache/kafka:3.9.1 as one combined KRaft broker and controller', () => {
+  it('runs Kafka from apache/kafka at the version the tests run by default, as one combined KRaft broker and controller', () => {
     const kafka = services.kafka;
     const env = rawEnv(kafka);
-    expect(kafka.image).toBe('apache/kafka:3.9.1');
+    const tested = /DEFAULT_KAFKA_VERSION = '([\d.]+)'/.exec(readText('scripts/lib/infra.mjs'))![1];
+    expect(kafka.image).toBe(`apache/kafka:${tested}`);
     expect(env.KAFKA_PROCESS_ROLES.split(',').sort()).toEqual(['broker', 'controller']);
     expect(env.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe(`${env.KAFKA_NODE_ID}@kafka:9093`);
     expect(env.KAFKA_LISTENERS).toContain(`${env.KAFKA_CONTROLLER_LISTENER_NAMES}://:9093`);
