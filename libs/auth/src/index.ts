@@ -12,6 +12,6 @@ export { BOOTSTRAP_SUBJECT, RevocationList, type RevocationListOptions, type Rev
 export { REQUIRED_SCOPES, Scopes } from './scopes.decorator';
 export { SigningKeysUnavailableError, TOKEN_REJECTIONS, TokenRejectedError, type TokenRejection } from './token-rejection';
 export { TokenExchangeError, TokenSource, type TokenSourceOptions } from './token-source';
-export { LAUNCH_SIGNATURE_TYPE, launchClaimsOf, LaunchSignatureVerifier, LaunchSigner, type LaunchClaims, type LaunchSignatureCheck } from './launch-signature/launch-signature';
+export { LAUNCH_SIGNATURE_TYPE, launchClaimsOf, LaunchSignatureVerifier, LaunchSigner, type CompactSigner, type LaunchClaims, type LaunchSignatureCheck } from './launch-signature/launch-signature';
 export { LaunchSignatureModule } from './launch-signature/launch-signature.module';
 export { launchSigningPrivateJwkSchema, launchSigningPublicJwksSchema, type LaunchSigningAlgorithm, type LaunchSigningKey } from './launch-signature/launch-signing-keys';

@@ -1,8 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CompactEncrypt } from 'jose';
+import { CompactEncrypt, type CompactJWEHeaderParameters } from 'jose';
 import { type ContextTriple, type SealKey } from '@app/contracts';
 
-export const SEAL_PUBLIC_KEY = Symbol('SEAL_PUBLIC_KEY');
+/** Makes a compact JWE of `plaintext` to the seal key, wherever that runs (JoseThread in the app). */
+export type CompactEncryptor = (plaintext: string, header: CompactJWEHeaderParameters) => Promise<string>;
 
 const encoder = new TextEncoder();
 
@@ -12,13 +12,22 @@ const encoder = new TextEncoder();
  * protected header's `ctx`. The protected header is the GCM AAD, so the
  * vault can check the triple and know it was not altered.
  */
-@Injectable()
 export class ServiceKeySealer {
-  constructor(@Inject(SEAL_PUBLIC_KEY) private readonly recipient: SealKey) {}
+  private readonly encrypt: CompactEncryptor;
+
+  constructor(
+    private readonly recipient: SealKey,
+    encrypt?: CompactEncryptor,
+  ) {
+    this.encrypt = encrypt ?? ((plaintext, header) => new CompactEncrypt(encoder.encode(plaintext)).setProtectedHeader(header).encrypt(recipient.key));
+  }
 
   seal(plaintext: string, ctx: ContextTriple): Promise<string> {
-    return new CompactEncrypt(encoder.encode(plaintext))
-      .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', kid: this.recipient.kid, ctx: { platformId: ctx.platformId, contextId: ctx.contextId, resourceLinkId: ctx.resourceLinkId } })
-      .encrypt(this.recipient.key);
+    return this.encrypt(plaintext, {
+      alg: 'ECDH-ES',
+      enc: 'A256GCM',
+      kid: this.recipient.kid,
+      ctx: { platformId: ctx.platformId, contextId: ctx.contextId, resourceLinkId: ctx.resourceLinkId },
+    });
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CompactSign, compactVerify, decodeProtectedHeader, type ProtectedHeaderParameters } from 'jose';
+import { CompactSign, compactVerify, decodeProtectedHeader, type CompactJWSHeaderParameters, type ProtectedHeaderParameters } from 'jose';
 import { contextKey, type LaunchCapturedEvent } from '@app/contracts';
 import type { LaunchSigningKey } from './launch-signing-keys';
 
@@ -48,14 +48,22 @@ export function launchClaimsOf(event: UnsignedEvent): LaunchClaims {
 
 const encoder = new TextEncoder();
 
+/** Makes a compact JWS of `payload` with the signing key, wherever that runs (launch gives it its own thread). */
+export type CompactSigner = (payload: string, header: CompactJWSHeaderParameters) => Promise<string>;
+
 /** Signs LaunchCaptured events with launch's private key: a compact JWS over `launchClaimsOf(event)`. */
 export class LaunchSigner {
-  constructor(private readonly signingKey: LaunchSigningKey) {}
+  private readonly compactSign: CompactSigner;
+
+  constructor(
+    private readonly signingKey: LaunchSigningKey,
+    compactSign?: CompactSigner,
+  ) {
+    this.compactSign = compactSign ?? ((payload, header) => new CompactSign(encoder.encode(payload)).setProtectedHeader(header).sign(signingKey.key));
+  }
 
   sign(event: UnsignedEvent): Promise<string> {
-    return new CompactSign(encoder.encode(JSON.stringify(launchClaimsOf(event))))
-      .setProtectedHeader({ alg: this.signingKey.alg, kid: this.signingKey.kid, typ: LAUNCH_SIGNATURE_TYPE })
-      .sign(this.signingKey.key);
+    return this.compactSign(JSON.stringify(launchClaimsOf(event)), { alg: this.signingKey.alg, kid: this.signingKey.kid, typ: LAUNCH_SIGNATURE_TYPE });
   }
 }
 
