@@ -12,6 +12,7 @@ import { connectConsumer, consumerHealth, ensureTopics, MessagingModule, type In
 import { createLogger } from '@app/observability';
 import { OwnBroker } from '../support/broker';
 import { eventually, testPort, testTopicPrefix } from '../support/infra';
+import { scoreReadyData } from './score-ready';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,18 +28,7 @@ class Received {
   }
 }
 
-const score = (userId: string) =>
-  envelope(SCORE_READY_V1, 'test', {
-    platformId: 'p1',
-    contextId: 'c1',
-    resourceLinkId: 'r1',
-    userId,
-    scoreGiven: 1,
-    scoreMaximum: 2,
-    activityProgress: 'Completed',
-    gradingProgress: 'FullyGraded',
-    timestamp: '2026-11-23T10:00:00.000001Z',
-  });
+const score = (userId: string) => envelope(SCORE_READY_V1, 'test', scoreReadyData(userId));
 
 describe('KafkaBatchServer through a broker outage', () => {
   const broker = new OwnBroker(testPort(19_450));

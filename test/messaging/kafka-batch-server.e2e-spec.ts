@@ -7,19 +7,7 @@ import { DLQ_HEADERS, envelope, SCORE_READY_V1, TOPICS, type ScoreReadyEvent } f
 import { connectConsumer, ensureTopics, EventPublisher, MessagingModule, type InboundRecord, type KafkaSettings } from '@app/messaging';
 import { createLogger } from '@app/observability';
 import { eventually, kafkaBrokers, readTopic, testTopicPrefix } from '../support/infra';
-
-const score = (userId: string, extra: Record<string, unknown> = {}) => ({
-  platformId: 'p1',
-  contextId: 'c1',
-  resourceLinkId: 'r1',
-  userId,
-  scoreGiven: 1,
-  scoreMaximum: 2,
-  activityProgress: 'Completed',
-  gradingProgress: 'FullyGraded',
-  timestamp: '2026-11-23T10:00:00.000001Z',
-  ...extra,
-});
+import { scoreReadyData as score } from './score-ready';
 
 @Controller()
 class RecordingConsumer {

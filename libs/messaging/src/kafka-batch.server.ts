@@ -69,10 +69,10 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
   private readonly log: pino.Logger;
   private refusedSince?: number;
   private refusedAttempts = 0;
-  private refusalRetry?: NodeJS.Timeout;
   private crashedSince?: number;
   private crashRestarts = 0;
-  private crashRetry?: NodeJS.Timeout;
+  /** The one pending start of a new consumer, whichever reason (refusal or crash) asked for it. */
+  private startAgainTimer?: NodeJS.Timeout;
   private closing = false;
 
   constructor(private readonly options: KafkaBatchServerOptions) {
@@ -194,10 +194,8 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
     this.refusedSince ??= Date.now();
     this.refusedAttempts += 1;
     this.options.refusals?.report(this.refusalSource, reason);
-    const retryInMs = backoffDelay(this.refusedAttempts, { baseMs: 1000, maxMs: 30_000, jitter: 'equal' });
+    const retryInMs = this.startAgainAfter(this.refusedAttempts);
     this.log.error({ reason, topics: this.options.topics, retryInMs }, 'Kafka refuses this consumer group; it is not consuming until that is fixed');
-    clearTimeout(this.refusalRetry);
-    this.refusalRetry = setTimeout(() => void this.startAgain(), retryInMs);
   }
 
   /**
@@ -214,10 +212,16 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
       this.state.crashed = true;
       this.state.reason = error instanceof Error ? error.message : String(error);
     }
-    const retryInMs = backoffDelay(this.crashRestarts, { baseMs: 1000, maxMs: 30_000, jitter: 'equal' });
+    const retryInMs = this.startAgainAfter(this.crashRestarts);
     this.log.warn({ retryInMs, restarts: this.crashRestarts }, 'starting the consumer again after a crash');
-    clearTimeout(this.crashRetry);
-    this.crashRetry = setTimeout(() => void this.startAgain(), retryInMs);
+  }
+
+  /** Schedules startAgain() after the backoff for this attempt, replacing any start already pending. */
+  private startAgainAfter(attempt: number): number {
+    const retryInMs = backoffDelay(attempt, { baseMs: 1000, maxMs: 30_000, jitter: 'equal' });
+    clearTimeout(this.startAgainTimer);
+    this.startAgainTimer = setTimeout(() => void this.startAgain(), retryInMs);
+    return retryInMs;
   }
 
   /**
@@ -358,8 +362,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
 
   async close(): Promise<void> {
     this.closing = true;
-    clearTimeout(this.refusalRetry);
-    clearTimeout(this.crashRetry);
+    clearTimeout(this.startAgainTimer);
     await this.consumer?.disconnect();
     this.clearLag();
     consumerHealth.unregister(this.options.groupId);

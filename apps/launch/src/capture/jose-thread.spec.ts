@@ -1,7 +1,7 @@
 import { compactDecrypt, importJWK } from 'jose';
 import { LaunchSignatureVerifier, LaunchSigner, launchSigningPrivateJwkSchema, launchSigningPublicJwksSchema } from '@app/auth';
 import { loadConfig } from '@app/config';
-import { envelope, EVENT_SOURCES, LAUNCH_CAPTURED_V1, sealPublicJwkSchema } from '@app/contracts';
+import { envelope, EVENT_SOURCES, LAUNCH_CAPTURED_V1, sealPublicJwkSchema, type SealKey } from '@app/contracts';
 import { z } from 'zod';
 import { sealKeyPair, type SealKeyPair } from '../../../../test/support/vault-env';
 import { launchSigningPair } from '../../../../test/support/launch-signing';
@@ -15,6 +15,7 @@ const verifier = new LaunchSignatureVerifier(loadConfig(z.object({ K: launchSign
 
 describe('JoseThread', () => {
   let pair: SealKeyPair;
+  let sealKey: SealKey;
   let thread: JoseThread;
   let sealer: ServiceKeySealer;
   let signer: LaunchSigner;
@@ -26,7 +27,7 @@ describe('JoseThread', () => {
 
   beforeAll(async () => {
     pair = await sealKeyPair('X25519');
-    const sealKey = loadConfig(z.object({ K: sealPublicJwkSchema }), { K: JSON.stringify(pair.publicJwk) }).K;
+    sealKey = loadConfig(z.object({ K: sealPublicJwkSchema }), { K: JSON.stringify(pair.publicJwk) }).K;
     thread = new JoseThread({ seal: sealKey.key, sign: signingKey.key });
     sealer = new ServiceKeySealer(sealKey, (plaintext, header) => thread.encrypt(plaintext, header));
     signer = new LaunchSigner(signingKey, (payload, header) => thread.sign(payload, header));
@@ -67,7 +68,7 @@ describe('JoseThread', () => {
   });
 
   it('fails the calls waiting on a thread that dies, and starts a new one for the next call', async () => {
-    const own = new JoseThread({ seal: loadConfig(z.object({ K: sealPublicJwkSchema }), { K: JSON.stringify(pair.publicJwk) }).K.key, sign: signingKey.key });
+    const own = new JoseThread({ seal: sealKey.key, sign: signingKey.key });
     const waiting = own.sign('{}', { alg: signingKey.alg });
     // The thread is still loading jose: the call cannot have been answered yet.
     await (own as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
