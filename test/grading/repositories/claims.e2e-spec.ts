@@ -109,6 +109,17 @@ describe('ScoreClaimRepository', () => {
       expect(stored.lease_left_ms).toBeLessThanOrEqual(30_000);
     });
 
+    it('names the ScoreReady event whose value it claimed, with its correlation id', async () => {
+      const older = { ...incomingScore({ timestamp: '2026-01-01T00:00:01Z' }), correlationId: 'grader-run-1' };
+      const newer = { ...incomingScore({ timestamp: '2026-01-01T00:00:02Z' }), correlationId: 'grader-run-2' };
+      await ledger.apply([older]);
+      await ledger.apply([newer]);
+
+      const [row] = await claims.claim(request());
+
+      expect(row.source).toEqual({ eventId: newer.eventId, correlationId: 'grader-run-2' });
+    });
+
     it('answers no more rows than the limit, however many are due', async () => {
       await seed(...learners('https://a.example', 4), ...learners('https://b.example', 4), ...learners('https://c.example', 4));
 
@@ -221,7 +232,7 @@ describe('ScoreClaimRepository', () => {
       const [id] = await seed({});
       const [held] = await claims.claim(request({ leaseMs: 500 }));
 
-      const holding = await claims.renew([held.leaseOwner, randomUUID()], 60_000);
+      const holding = await claims.renew([{ owner: held.leaseOwner, ids: [id] }, { owner: randomUUID(), ids: [id] }], 60_000);
 
       expect(holding).toEqual(new Set([held.leaseOwner]));
       await sleep(700);

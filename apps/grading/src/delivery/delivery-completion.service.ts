@@ -74,14 +74,8 @@ export class DeliveryCompletionService implements CompletionStore {
     };
     await this.deadLetters.recordDelivery(tx, settled.filter((s) => s.kind === 'failed' && current(s)).map(deadLetter));
     const announced = settled.filter((s) => updated.has(s.row.id) && (s.kind === 'delivered' || ((s.kind === 'superseded' || s.kind === 'failed') && current(s))));
-    await this.announce(tx, announced, updated);
+    await this.outbox.append(tx, outcomeEvents(announced, updated));
     return { settled, fenced: settled.filter((s) => !updated.has(s.row.id)).length, staleContexts };
-  }
-
-  private async announce(tx: EntityManager, settled: Settled[], updated: Map<string, CompletedRow>): Promise<void> {
-    if (settled.length === 0) return;
-    const sources = await this.scores.sourceEvents(tx, settled.map((s) => ({ scoreId: s.row.id, timestamp: s.row.score.timestamp })));
-    await this.outbox.append(tx, outcomeEvents(settled, updated, sources));
   }
 }
 

@@ -13,13 +13,13 @@ export const DELIVERY_BACKOFF = Symbol('DELIVERY_BACKOFF');
 /** Requests in flight, across every group of this process (DELIVERY_CONCURRENCY). */
 export const DELIVERY_SLOTS = Symbol('DELIVERY_SLOTS');
 /**
- * Rows holding their send turn while they wait for a slot: half as many as the slots, let in
- * a half at a time so that their turns are taken in one statement rather than one by one.
+ * Rows holding their send turn while they wait for a slot: as many as the slots, let in a half
+ * at a time so that their turns are taken in one statement rather than one by one.
  */
 export const DELIVERY_NEXT_UP = Symbol('DELIVERY_NEXT_UP');
 
 function nextUpStage(config: GradingConfig): Semaphore {
-  const size = Math.max(4, Math.ceil(config.DELIVERY_CONCURRENCY / 2));
+  const size = Math.max(4, config.DELIVERY_CONCURRENCY);
   return new Semaphore(size, Math.ceil(size / 2));
 }
 

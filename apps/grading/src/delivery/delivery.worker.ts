@@ -8,7 +8,7 @@ import { PlatformRateLimiter } from './rate-limit/platform-rate-limiter';
 
 export interface ClaimSource {
   claim(request: ClaimRequest): Promise<ClaimedScore[]>;
-  renew(owners: string[], leaseMs: number): Promise<Set<string>>;
+  renew(claims: ReadonlyArray<{ owner: string; ids: readonly string[] }>, leaseMs: number): Promise<Set<string>>;
 }
 
 /** Each platform's current rate in requests/s (PlatformRateLimiter), for sizing claims. */
@@ -41,9 +41,11 @@ export class DeliveryWorker {
   private readonly hooks: GroupHooks;
   private readonly perPlatform = new Map<string, number>();
   private readonly groups = new Set<Promise<void>>();
-  /** Claims with rows held here (claimed, not yet recorded), by fencing token. */
-  private readonly claimsHeld = new Map<string, ClaimLease>();
+  /** Claims with rows held here (claimed, not yet recorded), by fencing token, with their rows' ids. */
+  private readonly claimsHeld = new Map<string, { lease: ClaimLease; ids: string[] }>();
   private inFlight = 0;
+  /** The loop waits for rows to finish: only then does a finished row wake it. */
+  private waitingForRoom = false;
   private stopping = false;
   private loop?: Promise<void>;
   private renewer?: NodeJS.Timeout;
@@ -95,17 +97,17 @@ export class DeliveryWorker {
     if (this.renewing || this.claimsHeld.size === 0) return;
     this.renewing = true;
     const started = Date.now();
-    const owners = [...this.claimsHeld.keys()];
+    const held = [...this.claimsHeld.entries()].map(([owner, claim]) => ({ owner, ids: claim.ids }));
     try {
-      const holding = await this.claims.renew(owners, this.settings.leaseMs);
-      for (const owner of owners) {
-        const lease = this.claimsHeld.get(owner);
-        if (!lease) continue;
-        if (holding.has(owner)) lease.until = Math.max(lease.until, started + this.settings.leaseMs);
+      const holding = await this.claims.renew(held, this.settings.leaseMs);
+      for (const { owner } of held) {
+        const claim = this.claimsHeld.get(owner);
+        if (!claim) continue;
+        if (holding.has(owner)) claim.lease.until = Math.max(claim.lease.until, started + this.settings.leaseMs);
         else this.claimsHeld.delete(owner);
       }
     } catch (error) {
-      this.logger.warn({ err: error, claims: owners.length }, 'could not renew delivery leases; rows whose lease lapses are left to other replicas');
+      this.logger.warn({ err: error, claims: held.length }, 'could not renew delivery leases; rows whose lease lapses are left to other replicas');
     } finally {
       this.renewing = false;
     }
@@ -116,12 +118,15 @@ export class DeliveryWorker {
     while (!this.stopping) {
       const room = this.settings.maxRowsInFlight - this.inFlight;
       if (room < Math.min(this.settings.batchSize, this.settings.maxRowsInFlight) / 4) {
+        this.waitingForRoom = true;
         await this.wakeup.wait(this.settings.pollMs);
+        this.waitingForRoom = false;
         continue;
       }
+      const limit = Math.min(room, this.settings.batchSize);
       let rows: ClaimedScore[];
       try {
-        rows = await this.claims.claim(this.request(Math.min(room, this.settings.batchSize)));
+        rows = await this.claims.claim(this.request(limit));
         failures = 0;
       } catch (error) {
         failures++;
@@ -134,6 +139,9 @@ export class DeliveryWorker {
         continue;
       }
       this.dispatch(rows);
+      // A short claim took everything due: claim again when something new is due (a nudge) or at
+      // the next poll, not as each row finishes, or a busy replica claims once per post, mostly nothing.
+      if (rows.length < limit) await this.wakeup.wait(this.settings.pollMs);
     }
   }
 
@@ -159,7 +167,9 @@ export class DeliveryWorker {
   private dispatch(rows: ClaimedScore[]): void {
     const groups = new Map<string, ClaimedScore[]>();
     for (const row of rows) {
-      this.claimsHeld.set(row.leaseOwner, row.lease);
+      const claim = this.claimsHeld.get(row.leaseOwner);
+      if (claim) claim.ids.push(row.id);
+      else this.claimsHeld.set(row.leaseOwner, { lease: row.lease, ids: [row.id] });
       this.inFlight++;
       this.perPlatform.set(row.platformId, (this.perPlatform.get(row.platformId) ?? 0) + 1);
       const key = JSON.stringify([row.platformId, row.contextId, row.resourceLinkId, row.lineItemKey]);
@@ -182,6 +192,6 @@ export class DeliveryWorker {
     // Kept at zero rather than deleted: the platform's cap must keep following its rate.
     this.perPlatform.set(platformId, Math.max(0, (this.perPlatform.get(platformId) ?? 1) - 1));
     sink.add(completion);
-    this.wakeup.wake();
+    if (this.waitingForRoom) this.wakeup.wake();
   }
 }

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { contextKey, envelope, EVENT_SOURCES, SCORE_DELIVERED_V1, SCORE_FAILED_V1, type ScoreOutcomeData } from '@app/contracts';
-import { sourceKey, type CompletedRow, type SourceEvent } from '../ledger/score-completion.repository';
+import type { CompletedRow } from '../ledger/score-completion.repository';
 import type { Settled } from './settle';
 
 /**
  * The ScoreDelivered / ScoreFailed events announcing settled values, keyed
  * by context so each activity's events stay in order; each names the
- * ScoreReady it answers when the ledger still knows it.
+ * ScoreReady it answers (the one whose value was claimed).
  */
-export function outcomeEvents(settled: Settled[], updated: Map<string, CompletedRow>, sources: Map<string, SourceEvent>): Array<{ key: string; event: unknown }> {
+export function outcomeEvents(settled: Settled[], updated: Map<string, CompletedRow>): Array<{ key: string; event: unknown }> {
   return settled.map((s) => {
-    const source = sources.get(sourceKey(s.row.id, s.row.score.timestamp));
+    const source = s.row.source;
     const data: ScoreOutcomeData = {
       platformId: s.row.platformId,
       contextId: s.row.contextId,

@@ -26,6 +26,14 @@ export interface ClaimedScore {
   leaseOwner: string;
   /** The claim's lease as this process last renewed it (shared by the claim's rows): no sending once it has lapsed. */
   lease: ClaimLease;
+  /** The ScoreReady event the value came from, when the ledger knows it: outcome events name it. */
+  source?: SourceEvent;
+}
+
+/** The ScoreReady event a value came from. */
+export interface SourceEvent {
+  eventId: string;
+  correlationId: string | null;
 }
 
 export interface ClaimLease {
@@ -62,6 +70,8 @@ interface ClaimedRow {
   attempts: number;
   first_attempt_at: Date | null;
   last_status_code: number | null;
+  event_id: string | null;
+  correlation_id: string | null;
 }
 
 /**
@@ -77,14 +87,20 @@ export class ScoreClaimRepository {
   async claim(request: ClaimRequest): Promise<ClaimedScore[]> {
     const owner = randomUUID();
     const listed = [...request.caps.entries()];
+    // The platforms with pending rows are found by skipping through the due index, one probe
+    // each, rather than by reading every pending row: a backlog of thousands must not make every
+    // claim read all of it.
     const rows = rowsOf<ClaimedRow>(await this.db.query(
-      `WITH caps AS (
+      `WITH RECURSIVE platforms AS (
+         (SELECT s.platform_id FROM grading.scores s WHERE s.status = 'pending' ORDER BY s.platform_id LIMIT 1)
+         UNION ALL
+         SELECT (SELECT s.platform_id FROM grading.scores s
+                 WHERE s.status = 'pending' AND s.platform_id > p.platform_id ORDER BY s.platform_id LIMIT 1)
+         FROM platforms p WHERE p.platform_id IS NOT NULL
+       ), caps AS (
          SELECT * FROM unnest($1::text[], $2::int[]) AS c(platform_id, cap)
-       ), due_platforms AS (
-         SELECT DISTINCT s.platform_id FROM grading.scores s
-         WHERE s.status = 'pending' AND s.due_at <= now() AND (s.lease_until IS NULL OR s.lease_until < now())
        ), picked AS (
-         SELECT x.id FROM due_platforms d
+         SELECT x.id FROM platforms d
          CROSS JOIN LATERAL (
            SELECT s.id FROM grading.scores s
            WHERE s.platform_id = d.platform_id AND s.status = 'pending' AND s.due_at <= now()
@@ -93,14 +109,21 @@ export class ScoreClaimRepository {
            LIMIT COALESCE((SELECT cap FROM caps WHERE caps.platform_id = d.platform_id), $3)
            FOR UPDATE OF s SKIP LOCKED
          ) x
+         WHERE d.platform_id IS NOT NULL
          LIMIT $4
+       ), claimed AS (
+         UPDATE grading.scores s
+         SET lease_owner = $5, lease_until = now() + $6 * interval '1 millisecond', sending_version = s.version
+         FROM picked WHERE s.id = picked.id
+         RETURNING s.id, s.platform_id, s.context_id, s.resource_link_id, s.line_item_key, s.line_item, s.user_id,
+                   s.version, s.score_given, s.score_maximum, s.activity_progress, s.grading_progress, s.comment,
+                   s."timestamp", s.timestamp_ns, s.attempts, s.first_attempt_at, s.last_status_code, s.event_id
        )
-       UPDATE grading.scores s
-       SET lease_owner = $5, lease_until = now() + $6 * interval '1 millisecond', sending_version = s.version
-       FROM picked WHERE s.id = picked.id
-       RETURNING s.id::text, s.platform_id, s.context_id, s.resource_link_id, s.line_item_key, s.line_item, s.user_id,
-                 s.version::text, s.score_given, s.score_maximum, s.activity_progress, s.grading_progress, s.comment,
-                 s."timestamp", s.timestamp_ns::text, s.attempts, s.first_attempt_at, s.last_status_code`,
+       SELECT c.id::text, c.platform_id, c.context_id, c.resource_link_id, c.line_item_key, c.line_item, c.user_id,
+              c.version::text, c.score_given, c.score_maximum, c.activity_progress, c.grading_progress, c.comment,
+              c."timestamp", c.timestamp_ns::text, c.attempts, c.first_attempt_at, c.last_status_code,
+              c.event_id, e.correlation_id
+       FROM claimed c LEFT JOIN grading.score_events e ON e.event_id = c.event_id`,
       [listed.map(([p]) => p), listed.map(([, cap]) => cap), request.defaultCap, request.limit, owner, request.leaseMs],
     ));
     const lease: ClaimLease = { until: request.now + request.leaseMs };
@@ -113,24 +136,25 @@ export class ScoreClaimRepository {
    * replica's rows come back within one lease of its last renewal.
    * Answers the claims that still hold rows (the others were all recorded).
    */
-  async renew(owners: string[], leaseMs: number): Promise<Set<string>> {
-    if (owners.length === 0) return new Set();
+  async renew(claims: ReadonlyArray<{ owner: string; ids: readonly string[] }>, leaseMs: number): Promise<Set<string>> {
+    if (claims.length === 0) return new Set();
     // Rows another transaction holds (a result being recorded, a newer value arriving) are skipped,
     // never waited for: renewing in no particular order while waiting would deadlock with them. A
     // skipped row is renewed next time, well before its lease ends. Which claims still hold rows is
-    // read without locks.
+    // read without locks. Rows are found by id: the claim changes no indexed column, so its update
+    // stays in place.
     const rows = rowsOf<{ owner: string }>(await this.db.query(
       `WITH held AS (
-         SELECT DISTINCT lease_owner FROM grading.scores WHERE lease_owner = ANY($1::uuid[])
+         SELECT DISTINCT lease_owner FROM grading.scores WHERE id = ANY($1::bigint[]) AND lease_owner = ANY($2::uuid[])
        ), locked AS (
-         SELECT id FROM grading.scores WHERE lease_owner = ANY($1::uuid[]) ORDER BY id FOR UPDATE SKIP LOCKED
+         SELECT id FROM grading.scores WHERE id = ANY($1::bigint[]) AND lease_owner = ANY($2::uuid[]) ORDER BY id FOR UPDATE SKIP LOCKED
        ), renewed AS (
          -- PostgreSQL runs a data-modifying WITH part whether or not the outer query reads it.
-         UPDATE grading.scores s SET lease_until = now() + $2 * interval '1 millisecond'
+         UPDATE grading.scores s SET lease_until = now() + $3 * interval '1 millisecond'
          FROM locked WHERE s.id = locked.id
        )
        SELECT lease_owner::text AS owner FROM held`,
-      [owners, leaseMs],
+      [claims.flatMap((c) => c.ids), claims.map((c) => c.owner), leaseMs],
     ));
     return new Set(rows.map((r) => r.owner));
   }
@@ -162,5 +186,6 @@ function toClaimed(r: ClaimedRow, leaseOwner: string, lease: ClaimLease): Claime
     timestampNs: r.timestamp_ns,
     leaseOwner,
     lease,
+    ...(r.event_id !== null ? { source: { eventId: r.event_id, correlationId: r.correlation_id } } : {}),
   };
 }

@@ -34,12 +34,6 @@ export interface CompletedRow {
   attempts: number;
 }
 
-/** The ScoreReady event a value came from. */
-export interface SourceEvent {
-  eventId: string;
-  correlationId: string | null;
-}
-
 /**
  * The ledger's side of recording delivery results, inside the caller's
  * transaction: one statement per batch, whatever its size.
@@ -97,29 +91,4 @@ export class ScoreCompletionRepository {
     ));
     return new Map(rows.map((r) => [r.id, r]));
   }
-
-  /**
-   * The ScoreReady event each value came from, so graders can match
-   * outcomes to what they sent: the applied event of the row with the
-   * value's timestamp (an applied timestamp is unique within its row).
-   * Keyed by `sourceKey(scoreId, timestamp)`.
-   */
-  async sourceEvents(tx: EntityManager, values: Array<{ scoreId: string; timestamp: string }>): Promise<Map<string, SourceEvent>> {
-    if (values.length === 0) return new Map();
-    const rows: Array<{ score_id: string; timestamp: string; event_id: string; correlation_id: string | null }> = await tx.query(
-      `SELECT DISTINCT ON (c.score_id, c.ts) c.score_id::text, c.ts AS "timestamp", e.event_id, e.correlation_id
-       FROM unnest($1::bigint[], $2::text[]) AS c(score_id, ts)
-       JOIN grading.scores s ON s.id = c.score_id
-       JOIN grading.score_events e
-         ON e.platform_id = s.platform_id AND e.context_id = s.context_id AND e.resource_link_id = s.resource_link_id
-        AND e.line_item_key = s.line_item_key AND e.user_id = s.user_id AND e."timestamp" = c.ts AND e.outcome = 'applied'
-       ORDER BY c.score_id, c.ts, e.received_at DESC`,
-      [values.map((v) => v.scoreId), values.map((v) => v.timestamp)],
-    );
-    return new Map(rows.map((r) => [sourceKey(r.score_id, r.timestamp), { eventId: r.event_id, correlationId: r.correlation_id }]));
-  }
-}
-
-export function sourceKey(scoreId: string, timestamp: string): string {
-  return `${scoreId}|${timestamp}`;
 }
