@@ -25,10 +25,20 @@ export class LedgerService {
     private readonly events: ScoreEventQueryRepository,
   ) {}
 
-  /** Writes a batch of scores; durable when this resolves. */
+  /**
+   * Writes a batch of scores; durable when this resolves. Delivery, when it
+   * has room, takes rows as they are written; the others are left due, and
+   * it is told to look.
+   */
   async record(scores: IncomingScore[]): Promise<ApplyResult> {
-    const result = await this.writer.apply(scores);
-    if (result.applied > 0) this.signals.scoresDue();
+    const claim = this.signals.claimOnWrite();
+    let result: ApplyResult | undefined;
+    try {
+      result = await this.writer.apply(scores, claim?.request);
+    } finally {
+      claim?.adopt(result?.claimed ?? []);
+    }
+    if (result.applied > result.claimed.length) this.signals.scoresDue();
     return result;
   }
 
