@@ -3,7 +3,7 @@
 // changes nothing, a repeated event id is a no-op; the counts it answers are
 // what score_events and scores hold afterwards.
 import type { DataSource } from 'typeorm';
-import { ScoreClaimRepository, type ClaimRequest } from '../../../apps/grading/src/ledger/score-claim.repository';
+import { ScoreClaimRepository } from '../../../apps/grading/src/ledger/score-claim.repository';
 import { LedgerWriterRepository } from '../../../apps/grading/src/ledger/ledger-writer.repository';
 import type { IncomingScore } from '../../../apps/grading/src/ledger/score-identity';
 import { incomingScore, openGradingDatabase, type GradingDatabase } from '../../support/grading-db';
@@ -77,7 +77,7 @@ describe('LedgerWriterRepository', () => {
   it('creates a row from a first score and records its event as applied', async () => {
     const first = incomingScore({ timestamp: at(1), comment: 'first try' });
 
-    expect(await ledger.apply([first])).toEqual({ applied: 1, stale: 0, duplicates: 0, claimed: [] });
+    expect(await ledger.apply([first])).toEqual({ applied: 1, stale: 0, duplicates: 0 });
 
     expect(await scores()).toEqual([
       expect.objectContaining({ event_id: first.eventId, score_given: 7, comment: 'first try', timestamp: at(1), version: '1', status: 'pending', attempts: 0, due_in_past: true }),
@@ -93,7 +93,7 @@ describe('LedgerWriterRepository', () => {
     await db.query(`UPDATE grading.scores SET attempts = 3, last_error = 'LMS answered 503', due_at = now() + interval '1 hour'`);
 
     const newer = incomingScore({ timestamp: at(2), scoreGiven: 9, comment: 'regraded' });
-    expect(await ledger.apply([newer])).toEqual({ applied: 1, stale: 0, duplicates: 0, claimed: [] });
+    expect(await ledger.apply([newer])).toEqual({ applied: 1, stale: 0, duplicates: 0 });
 
     expect(await scores()).toEqual([
       expect.objectContaining({ event_id: newer.eventId, score_given: 9, comment: 'regraded', timestamp: at(2), version: '2', status: 'pending', attempts: 0, last_error: null, lease_owner: held.leaseOwner, due_in_past: true }),
@@ -107,7 +107,7 @@ describe('LedgerWriterRepository', () => {
     const before = await scores();
 
     const older = incomingScore({ timestamp: at(4), scoreGiven: 1 });
-    expect(await ledger.apply([older])).toEqual({ applied: 0, stale: 1, duplicates: 0, claimed: [] });
+    expect(await ledger.apply([older])).toEqual({ applied: 0, stale: 1, duplicates: 0 });
 
     expect(await scores()).toEqual(before);
     expect(await events()).toEqual({ [current.eventId]: 'applied', [older.eventId]: 'stale' });
@@ -120,7 +120,7 @@ describe('LedgerWriterRepository', () => {
 
     // The same instant written with an offset and more digits.
     const same = incomingScore({ timestamp: '2026-01-01T01:00:05.000000000+01:00', scoreGiven: 1 });
-    expect(await ledger.apply([same])).toEqual({ applied: 0, stale: 1, duplicates: 0, claimed: [] });
+    expect(await ledger.apply([same])).toEqual({ applied: 0, stale: 1, duplicates: 0 });
 
     expect(await scores()).toEqual(before);
     expect((await events())[same.eventId]).toBe('stale');
@@ -132,8 +132,8 @@ describe('LedgerWriterRepository', () => {
     const before = await scores();
 
     const replay = incomingScore({ timestamp: at(9), scoreGiven: 10 }, first.eventId);
-    expect(await ledger.apply([replay])).toEqual({ applied: 0, stale: 0, duplicates: 1, claimed: [] });
-    expect(await ledger.apply([first])).toEqual({ applied: 0, stale: 0, duplicates: 1, claimed: [] });
+    expect(await ledger.apply([replay])).toEqual({ applied: 0, stale: 0, duplicates: 1 });
+    expect(await ledger.apply([first])).toEqual({ applied: 0, stale: 0, duplicates: 1 });
 
     expect(await scores()).toEqual(before);
     expect(await events()).toEqual({ [first.eventId]: 'applied' });
@@ -154,7 +154,7 @@ describe('LedgerWriterRepository', () => {
 
     const result = await ledger.apply(batch);
 
-    expect(result).toEqual({ applied: 3, stale: 2, duplicates: 2, claimed: [] });
+    expect(result).toEqual({ applied: 3, stale: 2, duplicates: 2 });
     // `earlier` was recorded by the first apply: of this batch's new events, the applied ones are the rows' values.
     expect(await held(batch.filter((s) => s !== earlier))).toEqual({ applied: result.applied, current: result.applied, stale: result.stale });
     expect(await events()).toEqual({
@@ -181,7 +181,7 @@ describe('LedgerWriterRepository', () => {
     await db.query(`UPDATE grading.scores SET status = 'waiting_for_launch'`);
 
     const newer = incomingScore({ timestamp: at(2), scoreGiven: 8 });
-    expect(await ledger.apply([newer])).toEqual({ applied: 1, stale: 0, duplicates: 0, claimed: [] });
+    expect(await ledger.apply([newer])).toEqual({ applied: 1, stale: 0, duplicates: 0 });
 
     expect(await scores()).toEqual([expect.objectContaining({ event_id: newer.eventId, score_given: 8, version: '2', status: 'waiting_for_launch' })]);
   });
@@ -211,79 +211,5 @@ describe('LedgerWriterRepository', () => {
     const rows = await scores();
     expect(rows).toHaveLength(users.length);
     expect(rows.every((r) => r.timestamp === at(9))).toBe(true);
-  });
-
-  describe('leasing rows as it writes them', () => {
-    const claimRequest = (over: Partial<ClaimRequest> = {}): ClaimRequest => ({ limit: 100, leaseMs: 60_000, caps: new Map(), defaultCap: 100, now: Date.now(), ...over });
-
-    it('answers the rows it leased exactly as a claim of them would, and no claim takes them again', async () => {
-      const lineItem = { label: 'Quiz 1', scoreMaximum: 10 };
-      const data = { lineItem, comment: 'well done', scoreGiven: 8.5, timestamp: '2026-01-01T00:00:01.123456789Z' };
-      const written = { ...incomingScore({ ...data, userId: 'learner-1' }), correlationId: 'run-1' };
-      const now = Date.now();
-
-      const result = await ledger.apply([written], claimRequest({ now, leaseMs: 30_000 }));
-
-      // The same value written without a lease, then claimed, is the reference.
-      const reference = { ...incomingScore({ ...data, userId: 'learner-2' }), correlationId: 'run-1' };
-      await ledger.apply([reference]);
-      const claims = new ScoreClaimRepository(db);
-      const [claimed] = await claims.claim(claimRequest({ now, leaseMs: 30_000 }));
-      expect(claimed.userId).toBe('learner-2');
-      expect(result.claimed).toHaveLength(1);
-      const [leased] = result.claimed;
-      const comparable = (c: typeof leased) => ({ ...c, id: undefined, userId: undefined, score: { ...c.score, userId: undefined }, leaseOwner: undefined, source: { ...c.source, eventId: undefined } });
-      expect(comparable(leased)).toEqual(comparable(claimed));
-      expect(leased.source).toEqual({ eventId: written.eventId, correlationId: 'run-1' });
-      expect(leased.lease).toEqual({ until: now + 30_000 });
-      expect(await scores()).toContainEqual(expect.objectContaining({ id: leased.id, lease_owner: leased.leaseOwner }));
-      expect(await claims.claim(claimRequest())).toEqual([]);
-    });
-
-    it("leases no more than the limit and each platform's cap; the rest stay due for a claim", async () => {
-      const batch = [
-        ...['a1', 'a2', 'a3'].map((userId) => incomingScore({ platformId: 'https://a.example', userId })),
-        ...['b1', 'b2', 'b3'].map((userId) => incomingScore({ platformId: 'https://b.example', userId })),
-        incomingScore({ platformId: 'https://c.example', userId: 'c1' }),
-      ];
-
-      const result = await ledger.apply(batch, claimRequest({ limit: 4, caps: new Map([['https://a.example', 1], ['https://c.example', 0]]), defaultCap: 5 }));
-
-      expect(result.applied).toBe(7);
-      const leased = result.claimed.map((c) => c.userId).sort();
-      expect(leased).toHaveLength(4);
-      expect(leased.filter((u) => u.startsWith('a'))).toHaveLength(1);
-      expect(leased.filter((u) => u.startsWith('c'))).toHaveLength(0);
-      const held = (await scores()).filter((r) => r.lease_owner !== null).map((r) => r.user_id).sort();
-      expect(held).toEqual(leased);
-      const rest = await new ScoreClaimRepository(db).claim(claimRequest());
-      expect(rest.map((c) => c.userId).sort()).toEqual(batch.map((s) => s.data.userId).filter((u) => !leased.includes(u)).sort());
-    });
-
-    it('leaves a row another claim holds, or one waiting for a launch, to its holder when a newer value arrives', async () => {
-      await ledger.apply([incomingScore({ userId: 'learner-1', timestamp: at(1) }), incomingScore({ userId: 'learner-2', timestamp: at(1) })]);
-      const [held] = await new ScoreClaimRepository(db).claim(claimRequest({ limit: 1 }));
-      await db.query(`UPDATE grading.scores SET status = 'waiting_for_launch' WHERE user_id <> $1`, [held.userId]);
-
-      const result = await ledger.apply(
-        [incomingScore({ userId: 'learner-1', timestamp: at(2) }), incomingScore({ userId: 'learner-2', timestamp: at(2) })],
-        claimRequest(),
-      );
-
-      expect(result).toMatchObject({ applied: 2, claimed: [] });
-      const rows = await scores();
-      expect(rows.find((r) => r.user_id === held.userId)).toMatchObject({ version: '2', lease_owner: held.leaseOwner });
-      expect(rows.find((r) => r.user_id !== held.userId)).toMatchObject({ version: '2', status: 'waiting_for_launch', lease_owner: null });
-    });
-
-    it('leases a newer value of a row nobody holds, as the version to send', async () => {
-      await ledger.apply([incomingScore({ timestamp: at(1) })]);
-
-      const result = await ledger.apply([incomingScore({ timestamp: at(2), scoreGiven: 9 })], claimRequest());
-
-      expect(result.claimed).toEqual([expect.objectContaining({ version: 2, score: expect.objectContaining({ scoreGiven: 9, timestamp: at(2) }) })]);
-      const [sending]: Array<{ sending_version: string }> = await db.query(`SELECT sending_version::text FROM grading.scores`);
-      expect(sending.sending_version).toBe('2');
-    });
   });
 });

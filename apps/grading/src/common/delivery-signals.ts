@@ -1,22 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { ContextTriple } from '@app/contracts';
-import type { ClaimedScore, ClaimRequest } from '../ledger/score-claim.repository';
-
-/**
- * Delivery's offer to take rows as ingest writes them: the claim it would
- * make now, and where the rows leased so go (called once, with the rows or
- * with none, whether or not the write succeeded).
- */
-export interface WriteClaim {
-  request: ClaimRequest;
-  adopt(rows: ClaimedScore[]): void;
-}
 
 export interface DeliverySignalListener {
   scoresDue(): void;
   relaunched(triples: ContextTriple[]): void;
-  /** A claim for rows about to be written, when delivery runs and has room. */
-  claimOnWrite?(): WriteClaim | undefined;
 }
 
 /**
@@ -39,14 +26,5 @@ export class DeliverySignals {
 
   relaunched(triples: ContextTriple[]): void {
     for (const l of this.listeners) l.relaunched(triples);
-  }
-
-  /** The first listener's offer to claim rows as they are written, if any. */
-  claimOnWrite(): WriteClaim | undefined {
-    for (const l of this.listeners) {
-      const claim = l.claimOnWrite?.();
-      if (claim) return claim;
-    }
-    return undefined;
   }
 }

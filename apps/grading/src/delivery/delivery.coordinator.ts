@@ -38,7 +38,6 @@ export class DeliveryCoordinator implements OnApplicationBootstrap, OnModuleDest
   onApplicationBootstrap(): void {
     this.unsubscribe = this.signals.subscribe({
       scoresDue: () => this.worker.nudge(),
-      claimOnWrite: () => this.worker.claimOnWrite(),
       relaunched: (triples: ContextTriple[]) => {
         for (const t of triples) {
           this.credentials.forget(t);

@@ -102,29 +102,6 @@ describe('DeliveryWorker', () => {
     expect(claims.claims).toEqual([3, 5]);
   });
 
-  it('offers a write its next claim, keeps room for it until the rows are adopted, and delivers them', async () => {
-    const claims = new FakeClaims(0);
-    const finished = start(claims, { batchSize: 8, maxRowsInFlight: 16 });
-
-    const first = worker!.claimOnWrite();
-    const second = worker!.claimOnWrite();
-    expect(first?.request.limit).toBe(8);
-    expect(second?.request.limit).toBe(8);
-    // Both offers hold all the room there is: no third, and the loop claims nothing meanwhile.
-    expect(worker!.claimOnWrite()).toBeUndefined();
-
-    first!.adopt([row(101, 'written'), row(102, 'written')]);
-    second!.adopt([]);
-    await waitFor(() => finished.length === 2);
-    expect(finished.map((c) => c.row.id)).toEqual(['101', '102']);
-    expect(worker!.claimOnWrite()?.request.limit).toBe(8);
-  });
-
-  it('offers no claim to a write when delivery does not run', () => {
-    const idle = new DeliveryWorker(new FakeClaims(0), runner, { add: () => undefined }, { rateOf: () => 100 }, settings());
-    expect(idle.claimOnWrite()).toBeUndefined();
-  });
-
   it('renews its claims by the ids of the rows they hold', async () => {
     const claims = new FakeClaims(0);
     start(claims, { leaseMs: 2_000 });

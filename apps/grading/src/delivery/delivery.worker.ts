@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { backoffDelay, sleep, waitAtMost, Wakeup } from '@app/async';
-import type { WriteClaim } from '../common/delivery-signals';
 import { ScoreClaimRepository, type ClaimedScore, type ClaimLease, type ClaimRequest } from '../ledger/score-claim.repository';
 import { CompletionBuffer } from './completion.buffer';
 import { DeliveryGroupRunner, type CompletionSink, type GroupHooks } from './delivery-group.runner';
@@ -45,8 +44,6 @@ export class DeliveryWorker {
   /** Claims with rows held here (claimed, not yet recorded), by fencing token, with their rows' ids. */
   private readonly claimsHeld = new Map<string, { lease: ClaimLease; ids: string[] }>();
   private inFlight = 0;
-  /** Room promised to writes that lease rows as they write them (claimOnWrite), not yet adopted. */
-  private reserved = 0;
   /** The loop waits for rows to finish: only then does a finished row wake it. */
   private waitingForRoom = false;
   private stopping = false;
@@ -79,29 +76,6 @@ export class DeliveryWorker {
 
   get rowsInFlight(): number {
     return this.inFlight;
-  }
-
-  /**
-   * The claim a ledger write may make for this process as it writes rows:
-   * the same limit and caps as the loop's next claim, the room kept for it
-   * until the write hands its rows over (or none).
-   */
-  claimOnWrite(): WriteClaim | undefined {
-    if (!this.loop || this.stopping) return undefined;
-    const room = this.room();
-    if (room < this.claimThreshold()) return undefined;
-    const limit = Math.min(room, this.settings.batchSize);
-    this.reserved += limit;
-    let adopted = false;
-    return {
-      request: this.request(limit),
-      adopt: (rows) => {
-        if (adopted) return;
-        adopted = true;
-        this.reserved -= limit;
-        if (rows.length) this.dispatch(rows);
-      },
-    };
   }
 
   /** Stops claiming and waits (up to `timeoutMs`) for the groups in flight. */
@@ -142,8 +116,8 @@ export class DeliveryWorker {
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
-      const room = this.room();
-      if (room < this.claimThreshold()) {
+      const room = this.settings.maxRowsInFlight - this.inFlight;
+      if (room < Math.min(this.settings.batchSize, this.settings.maxRowsInFlight) / 4) {
         this.waitingForRoom = true;
         await this.wakeup.wait(this.settings.pollMs);
         this.waitingForRoom = false;
@@ -169,15 +143,6 @@ export class DeliveryWorker {
       // the next poll, not as each row finishes, or a busy replica claims once per post, mostly nothing.
       if (rows.length < limit) await this.wakeup.wait(this.settings.pollMs);
     }
-  }
-
-  private room(): number {
-    return this.settings.maxRowsInFlight - this.inFlight - this.reserved;
-  }
-
-  /** Claims smaller than this are not worth a statement: wait for more room. */
-  private claimThreshold(): number {
-    return Math.min(this.settings.batchSize, this.settings.maxRowsInFlight) / 4;
   }
 
   private request(limit: number): ClaimRequest {

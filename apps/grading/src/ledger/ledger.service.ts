@@ -25,20 +25,10 @@ export class LedgerService {
     private readonly events: ScoreEventQueryRepository,
   ) {}
 
-  /**
-   * Writes a batch of scores; durable when this resolves. Delivery, when it
-   * has room, takes rows as they are written; the others are left due, and
-   * it is told to look.
-   */
+  /** Writes a batch of scores; durable when this resolves. */
   async record(scores: IncomingScore[]): Promise<ApplyResult> {
-    const claim = this.signals.claimOnWrite();
-    let result: ApplyResult | undefined;
-    try {
-      result = await this.writer.apply(scores, claim?.request);
-    } finally {
-      claim?.adopt(result?.claimed ?? []);
-    }
-    if (result.applied > result.claimed.length) this.signals.scoresDue();
+    const result = await this.writer.apply(scores);
+    if (result.applied > 0) this.signals.scoresDue();
     return result;
   }
 
