@@ -5,7 +5,7 @@ import { CLOCK, type Clock } from '../common/clock';
 import { retryOnConflict } from '../common/sql';
 import { ContextsRepository, type ContextState } from '../contexts/contexts.repository';
 import { DeadLettersRepository, type DeliveryDeadLetter } from '../dead-letters/dead-letters.repository';
-import { ScoreCompletionRepository, type CompletedRow, type ScoreCompletion } from '../ledger/score-completion.repository';
+import { ScoreCompletionRepository, type ScoreCompletion } from '../ledger/score-completion.repository';
 import { OutcomeOutboxRepository } from '../outcomes/outcome-outbox.repository';
 import type { CompletionStore } from './completion.buffer';
 import { DeliveryAttemptsRepository } from './delivery-attempts.repository';
