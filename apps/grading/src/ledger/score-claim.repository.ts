@@ -26,7 +26,7 @@ export interface ClaimedScore {
   leaseOwner: string;
   /** The claim's lease as this process last renewed it (shared by the claim's rows): no sending once it has lapsed. */
   lease: ClaimLease;
-  /** The ScoreReady event the value came from, when the ledger knows it: outcome events name it. */
+  /** The ScoreReady event the value came from (the row's own event id): outcome events name it. */
   source?: SourceEvent;
 }
 
@@ -70,7 +70,7 @@ interface ClaimedRow {
   attempts: number;
   first_attempt_at: Date | null;
   last_status_code: number | null;
-  event_id: string | null;
+  event_id: string;
   correlation_id: string | null;
 }
 
@@ -186,6 +186,6 @@ function toClaimed(r: ClaimedRow, leaseOwner: string, lease: ClaimLease): Claime
     timestampNs: r.timestamp_ns,
     leaseOwner,
     lease,
-    ...(r.event_id !== null ? { source: { eventId: r.event_id, correlationId: r.correlation_id } } : {}),
+    source: { eventId: r.event_id, correlationId: r.correlation_id },
   };
 }
