@@ -145,6 +145,27 @@ describe('ScoreClaimRepository', () => {
       expect(await leasedIds()).toEqual(ids(claimed));
     });
 
+    it("shares a claim equally among the platforms with due rows, whatever each one's backlog", async () => {
+      // The first platform (in key order) has the largest backlog: it must not fill the claim alone.
+      await seed(...learners('https://a.example', 30), ...learners('https://b.example', 10), ...learners('https://c.example', 10));
+
+      const claimed = await claims.claim(request({ limit: 9, defaultCap: 100 }));
+
+      const perPlatform = (platformId: string) => claimed.filter((row) => row.platformId === platformId).length;
+      expect([perPlatform('https://a.example'), perPlatform('https://b.example'), perPlatform('https://c.example')]).toEqual([3, 3, 3]);
+    });
+
+    it('gives the share a platform cannot fill to the others, up to their caps', async () => {
+      await seed(...learners('https://a.example', 10), ...learners('https://b.example', 1), ...learners('https://c.example', 10));
+
+      const claimed = await claims.claim(request({ limit: 12, caps: new Map([['https://c.example', 4]]), defaultCap: 100 }));
+
+      const perPlatform = (platformId: string) => claimed.filter((row) => row.platformId === platformId).length;
+      // Shares of 4: b has 1 row, c is capped at 4, so a takes the 3 left over.
+      expect([perPlatform('https://a.example'), perPlatform('https://b.example'), perPlatform('https://c.example')]).toEqual([7, 1, 4]);
+      expect(await leasedIds()).toEqual(ids(claimed));
+    });
+
     it('takes the earliest due rows of a platform first', async () => {
       const rows = await seed(...learners('https://a.example', 5));
       // Due order unlike the order the rows were written in: rows[3], rows[0], rows[4], rows[1], rows[2].

@@ -89,7 +89,9 @@ export class ScoreClaimRepository {
     const listed = [...request.caps.entries()];
     // The platforms with pending rows are found by skipping through the due index, one probe
     // each, rather than by reading every pending row: a backlog of thousands must not make every
-    // claim read all of it.
+    // claim read all of it. Each platform then gets an equal share of the claim, so one LMS's
+    // backlog never holds back another's scores; a share a platform cannot fill goes to the
+    // others, up to their caps, so a claim still comes out short only when nothing more is due.
     const rows = rowsOf<ClaimedRow>(await this.db.query(
       `WITH RECURSIVE platforms AS (
          (SELECT s.platform_id FROM grading.scores s WHERE s.status = 'pending' ORDER BY s.platform_id LIMIT 1)
@@ -99,18 +101,39 @@ export class ScoreClaimRepository {
          FROM platforms p WHERE p.platform_id IS NOT NULL
        ), caps AS (
          SELECT * FROM unnest($1::text[], $2::int[]) AS c(platform_id, cap)
-       ), picked AS (
-         SELECT x.id FROM platforms d
+       ), open AS (
+         SELECT p.platform_id, COALESCE(c.cap, $3) AS cap
+         FROM platforms p LEFT JOIN caps c ON c.platform_id = p.platform_id
+         WHERE p.platform_id IS NOT NULL AND COALESCE(c.cap, $3) > 0
+       ), shares AS (
+         SELECT platform_id, cap, LEAST(cap, GREATEST(1, $4::int / count(*) OVER ())) AS share FROM open
+       ), first_pass AS (
+         -- In random order: with more platforms than rows to take, no platform is always last.
+         SELECT x.id, sh.platform_id FROM (SELECT * FROM shares ORDER BY random()) sh
          CROSS JOIN LATERAL (
            SELECT s.id FROM grading.scores s
-           WHERE s.platform_id = d.platform_id AND s.status = 'pending' AND s.due_at <= now()
+           WHERE s.platform_id = sh.platform_id AND s.status = 'pending' AND s.due_at <= now()
              AND (s.lease_until IS NULL OR s.lease_until < now())
            ORDER BY s.due_at
-           LIMIT COALESCE((SELECT cap FROM caps WHERE caps.platform_id = d.platform_id), $3)
+           LIMIT sh.share
            FOR UPDATE OF s SKIP LOCKED
          ) x
-         WHERE d.platform_id IS NOT NULL
          LIMIT $4
+       ), second_pass AS (
+         SELECT x.id FROM shares sh
+         CROSS JOIN LATERAL (
+           SELECT s.id FROM grading.scores s
+           WHERE s.platform_id = sh.platform_id AND s.status = 'pending' AND s.due_at <= now()
+             AND (s.lease_until IS NULL OR s.lease_until < now())
+             AND NOT EXISTS (SELECT 1 FROM first_pass f WHERE f.id = s.id)
+           ORDER BY s.due_at
+           LIMIT sh.cap - sh.share
+           FOR UPDATE OF s SKIP LOCKED
+         ) x
+         WHERE sh.cap > sh.share AND (SELECT count(*) FROM first_pass f WHERE f.platform_id = sh.platform_id) = sh.share
+         LIMIT $4 - (SELECT count(*) FROM first_pass)
+       ), picked AS (
+         SELECT id FROM first_pass UNION ALL SELECT id FROM second_pass
        ), claimed AS (
          UPDATE grading.scores s
          SET lease_owner = $5, lease_until = now() + $6 * interval '1 millisecond', sending_version = s.version
