@@ -77,7 +77,7 @@ for (const r of results) {
   passedTests += r.passed;
   failedTests += r.failed;
   if (r.code !== 0) failed = true;
-  if (r.log && (r.code !== 0 || r.failed > 0)) printFailures(r);
+  if (r.code !== 0 || r.failed > 0) printFailures(r);
 }
 console.log(`tests: ${passedTests} passed, ${failedTests} failed`);
 process.exit(failed || failedTests > 0 ? 1 : 0);
@@ -102,6 +102,23 @@ function printFailures(result) {
       process.stdout.write(message.map((line) => `    ${line}`).join('\n') + '\n');
     }
     if (failures.length === 0) process.stdout.write(suite.message.split('\n').slice(0, 20).map((line) => `    ${line}`).join('\n') + '\n');
+    printGradingWarnings(result.gradingLogs, suite.startTime, suite.endTime);
+  }
+}
+
+/**
+ * What the grading processes a failed suite started logged at warn and above
+ * (their log files are named by the time they started), the last lines of each.
+ */
+function printGradingWarnings(dir, startTime, endTime) {
+  if (!dir || !fs.existsSync(dir)) return;
+  for (const file of fs.readdirSync(dir).sort()) {
+    const startedAt = Number(/-(\d+)\.log$/.exec(file)?.[1]);
+    if (!(startedAt >= startTime && startedAt <= endTime)) continue;
+    const lines = fs.readFileSync(path.join(dir, file), 'utf8').split('\n').filter((line) => /"level":"(warn|error|fatal)"/.test(line) && !line.includes('"request completed"'));
+    if (lines.length === 0) continue;
+    process.stdout.write(`  grading log ${file}, last warnings of ${lines.length}:\n`);
+    process.stdout.write(lines.slice(-15).map((line) => `    ${line.slice(0, 600)}`).join('\n') + '\n');
   }
 }
 
@@ -122,11 +139,16 @@ async function lane(name, passes, { inherit = false } = {}) {
 async function jestPass(pass, stdio, log) {
   const outputFile = path.join(reports, `${pass.name}.json`);
   fs.rmSync(outputFile, { force: true });
+  // Every grading process the suites spawn logs here, so a failed test can be shown with what grading said.
+  const gradingLogs = path.join(reports, `${pass.name}-grading`);
+  fs.rmSync(gradingLogs, { recursive: true, force: true });
+  if (pass.project === 'e2e') fs.mkdirSync(gradingLogs, { recursive: true });
   const args = [JEST, ...(pass.paths ?? []), '--selectProjects', pass.project, '--json', `--outputFile=${outputFile}`, '--forceExit', ...extraArgs];
   if (pass.project === 'e2e') args.push('--runInBand');
   const started = Date.now();
   const code = await new Promise((resolve) => {
-    const child = spawn(pass.node ?? process.execPath, args, { cwd: ROOT, env: { ...env, ...pass.env }, stdio: ['ignore', stdio, stdio] });
+    const gradingEnv = pass.project === 'e2e' ? { GRADING_E2E_LOG_DIR: gradingLogs } : {};
+    const child = spawn(pass.node ?? process.execPath, args, { cwd: ROOT, env: { ...env, ...gradingEnv, ...pass.env }, stdio: ['ignore', stdio, stdio] });
     child.on('error', () => resolve(1));
     child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)));
   });
@@ -136,6 +158,7 @@ async function jestPass(pass, stdio, log) {
     code,
     log,
     outputFile,
+    gradingLogs,
     seconds: Math.round((Date.now() - started) / 1000),
     passed: result?.numPassedTests ?? 0,
     failed: result ? result.numFailedTests + (result.numRuntimeErrorTestSuites ?? 0) : 1,
