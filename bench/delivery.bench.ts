@@ -29,6 +29,7 @@ import {
   type VaultHandle,
 } from '../test/support/grading';
 import { createTestDatabase, dropTestDatabase, kafkaBrokers, testKafka, testTopicPrefix } from '../test/support/infra';
+import { cpuPerUnit, readCpu } from './process-cpu';
 
 const SCORES = Number(process.env.BENCH_SCORES ?? 10_000);
 const ACTIVITIES = Number(process.env.BENCH_ACTIVITIES ?? 20);
@@ -61,6 +62,8 @@ interface Figures {
   scoresPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU milliseconds per score of each kind of process, from the first publish until the last post was accepted. */
+  cpuMsPerScore?: Record<string, number>;
 }
 
 async function main(): Promise<void> {
@@ -89,6 +92,10 @@ async function main(): Promise<void> {
       }
       const viaGrading = await throughGrading(emulator, launcher, producer, prefix);
       print('grading', latencyMs, viaGrading);
+      if (viaGrading.cpuMsPerScore) {
+        // Where the machine's CPU went: which process would have to get cheaper for the rate to rise.
+        process.stdout.write(`${JSON.stringify({ bench: 'delivery', mode: 'grading-cpu', latency_ms: latencyMs, cpu_ms_per_score: viaGrading.cpuMsPerScore })}\n`);
+      }
       if (latencyMs === 0 && STEADY_SECONDS > 0) await steadyState(emulator, launcher, producer, prefix, viaGrading.scoresPerSecond / 2);
       const naive = await naiveClient(emulator, launcher, latencyMs ? NAIVE_SCORES_SLOW : NAIVE_SCORES);
       print('naive-sequential', latencyMs, naive);
@@ -123,6 +130,7 @@ async function throughGrading(emulator: EmulatorHandle, launcher: Launcher, prod
 
   const publishedAt = new Map<string, number>();
   const acceptedBefore = await scoresAccepted(emulator);
+  const cpuBefore = readCpu();
   const started = Date.now();
   for (let i = 0; i < scenario.scores.length; i += 500) {
     const chunk = scenario.scores.slice(i, i + 500);
@@ -130,12 +138,15 @@ async function throughGrading(emulator: EmulatorHandle, launcher: Launcher, prod
     for (const s of chunk) publishedAt.set(`${s.data.platformId}|${s.data.contextId}|${s.data.userId}|${s.activity}`, at);
     await publishChunk(producer, prefix, chunk);
   }
+  await waitForAccepted(emulator, acceptedBefore + scenario.expected.size);
+  const cpuAfter = readCpu();
+  const cpuSeconds = (Date.now() - started) / 1000;
   const lineItems = await lineItemsOf(emulator, launched.map((l, i) => ({ ...scenario.activities[i], ...l })));
   const activityOf = new Map([...lineItems.entries()].map(([activity, lineItemId]) => [lineItemId, activity]));
-  const written = await waitForGradebook(emulator, scenario, (e) => activityOf.has(e.lineItemId) && e.timestamp !== WARMUP_TIMESTAMP, acceptedBefore);
+  const written = await waitForGradebook(emulator, scenario, (e) => activityOf.has(e.lineItemId) && e.timestamp !== WARMUP_TIMESTAMP);
   const latencies = written.map((e) => Date.parse(e.stampedAt) - publishedAt.get(`${e.platformId}|${e.contextId}|${e.userId}|${activityOf.get(e.lineItemId)}`)!);
   const last = Math.max(...written.map((e) => Date.parse(e.stampedAt)));
-  return figures(written.length, (last - started) / 1000, latencies);
+  return { ...figures(written.length, (last - started) / 1000, latencies), cpuMsPerScore: cpuPerUnit(cpuBefore, cpuAfter, written.length, cpuSeconds) };
 }
 
 /**
@@ -259,18 +270,19 @@ async function publishChunk(producer: Producer, prefix: string, scores: Scenario
 type Entry = Awaited<ReturnType<EmulatorHandle['admin']['gradebook']>>[number];
 
 /**
- * Waits until the gradebook holds the scenario's scores. With `acceptedBefore` (the emulator's
- * count of accepted scores before the run), it watches that counter first and reads the
- * gradebook only once enough posts were accepted: reading thousands of entries every few
- * hundred milliseconds stalls the emulator, and with it every post in flight.
+ * Waits until the emulator's count of accepted scores reaches `count` (or the timeout), watching
+ * the counter only: reading thousands of gradebook entries every few hundred milliseconds
+ * stalls the emulator, and with it every post in flight.
  */
-async function waitForGradebook(emulator: EmulatorHandle, scenario: Scenario, counts: (e: Entry) => boolean, acceptedBefore?: number): Promise<Entry[]> {
+async function waitForAccepted(emulator: EmulatorHandle, count: number): Promise<void> {
+  const deadline = Date.now() + TIMEOUT_MS;
+  while ((await scoresAccepted(emulator)) < count && Date.now() < deadline) await sleep(100);
+}
+
+/** Waits until the gradebook holds the scenario's scores. */
+async function waitForGradebook(emulator: EmulatorHandle, scenario: Scenario, counts: (e: Entry) => boolean): Promise<Entry[]> {
   const platforms = [...new Set(scenario.activities.map((a) => a.platformId))];
   const deadline = Date.now() + TIMEOUT_MS;
-  while (acceptedBefore !== undefined && (await scoresAccepted(emulator)) - acceptedBefore < scenario.expected.size) {
-    if (Date.now() > deadline) break;
-    await sleep(100);
-  }
   for (;;) {
     const entries = (await Promise.all(platforms.map((platformId) => emulator.admin.gradebook({ platformId })))).flat().filter(counts);
     if (entries.length >= scenario.expected.size) return entries;
