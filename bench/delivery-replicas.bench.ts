@@ -39,8 +39,8 @@ const PLATFORMS = Number(process.env.BENCH_STORM_PLATFORMS ?? 3);
 const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 3);
 /**
  * Storms per side (1 replica, REPLICAS replicas), run in turn. A storm's full time is set by its
- * unluckiest row (about one run in ten has a row that fails six times in a row and waits out the
- * backoff), so the median is taken over five.
+ * unluckiest row: with 15 % of requests failing, most storms have a row that fails five times in a
+ * row and some one that fails six or seven, each failure doubling its wait. So the median is taken over five.
  */
 const STORM_RUNS = Number(process.env.BENCH_STORM_RUNS ?? 5);
 const RECOVERY_SCORES = Number(process.env.BENCH_RECOVERY_SCORES ?? 4_000);
