@@ -83,13 +83,13 @@ console.log(`tests: ${passedTests} passed, ${failedTests} failed`);
 process.exit(failed || failedTests > 0 ? 1 : 0);
 
 /**
- * A side lane's failures, as jest reported them: each failed test's name and the first
+ * A failed pass, as jest reported it: each failed test's name and the first
  * lines of its message, so that the summary alone says what broke.
  */
 function printFailures(result) {
   const report = result.outputFile && fs.existsSync(result.outputFile) ? JSON.parse(fs.readFileSync(result.outputFile, 'utf8')) : null;
   if (!report) {
-    process.stdout.write(`  no jest report; see ${path.relative(ROOT, result.log)}\n`);
+    process.stdout.write(`  no jest report; see ${result.log ? path.relative(ROOT, result.log) : 'its output above'}\n`);
     return;
   }
   for (const suite of report.testResults) {

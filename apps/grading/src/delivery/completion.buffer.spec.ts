@@ -20,6 +20,7 @@ const row = (id: string): ClaimedScore => ({
   leaseOwner: 'l',
   timestampNs: '0',
   lease: { until: Date.now() + 60_000 },
+  source: { eventId: `event-${id}`, correlationId: null },
 });
 const done = (id: string): Completion => ({ row: row(id), outcome: { kind: 'delivered', lineItemId: 'li' }, attemptedAt: new Date() });
 const policy = { backoff: { baseMs: 1, maxMs: 1, random: () => 0 }, giveUpAfterMs: 1e9, relaunchGraceMs: 0, now: Date.now() };

@@ -28,6 +28,7 @@ function row(userId: string, over: Partial<ClaimedScore> = {}): ClaimedScore {
     leaseOwner: 'lease',
     timestampNs: '0',
     lease: { until: NOW + 30_000 },
+    source: { eventId: 'event-1', correlationId: null },
     ...over,
   };
 }

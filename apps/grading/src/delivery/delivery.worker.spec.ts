@@ -21,6 +21,7 @@ function row(id: number, owner: string): ClaimedScore {
     timestampNs: '0',
     leaseOwner: owner,
     lease: { until: Date.now() + 60_000 },
+    source: { eventId: `event-${id}`, correlationId: null },
   };
 }
 

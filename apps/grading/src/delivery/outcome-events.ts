@@ -10,7 +10,7 @@ import type { Settled } from './settle';
  */
 export function outcomeEvents(settled: Settled[], updated: Map<string, CompletedRow>): Array<{ key: string; event: unknown }> {
   return settled.map((s) => {
-    const source = s.row.source;
+    const { source } = s.row;
     const data: ScoreOutcomeData = {
       platformId: s.row.platformId,
       contextId: s.row.contextId,
@@ -23,10 +23,10 @@ export function outcomeEvents(settled: Settled[], updated: Map<string, Completed
       ...(s.lineItemId ? { lineItemId: s.lineItemId } : {}),
       ...(s.statusCode !== null ? { statusCode: s.statusCode } : {}),
       ...(s.message ? { reason: s.message.slice(0, 4000) } : {}),
-      ...(source ? { eventId: source.eventId } : {}),
-      ...(source?.correlationId ? { correlationId: source.correlationId } : {}),
+      eventId: source.eventId,
+      ...(source.correlationId ? { correlationId: source.correlationId } : {}),
     };
     const type = data.outcome === 'failed' ? SCORE_FAILED_V1 : SCORE_DELIVERED_V1;
-    return { key: contextKey(s.row), event: envelope(type, EVENT_SOURCES.gradingDelivery, data, { id: randomUUID(), correlationId: source?.correlationId ?? undefined }) };
+    return { key: contextKey(s.row), event: envelope(type, EVENT_SOURCES.gradingDelivery, data, { id: randomUUID(), correlationId: source.correlationId ?? undefined }) };
   });
 }

@@ -20,6 +20,7 @@ const row: ClaimedScore = {
   leaseOwner: 'lease',
   timestampNs: '0',
   lease: { until: NOW + 30_000 },
+  source: { eventId: 'event-1', correlationId: null },
 };
 const policy: SettlePolicy = { backoff: { baseMs: 1000, maxMs: 60_000, random: () => 0.5 }, giveUpAfterMs: 24 * 3_600_000, relaunchGraceMs: 120_000, now: NOW };
 const at = new Date(NOW);

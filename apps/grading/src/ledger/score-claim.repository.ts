@@ -27,7 +27,7 @@ export interface ClaimedScore {
   /** The claim's lease as this process last renewed it (shared by the claim's rows): no sending once it has lapsed. */
   lease: ClaimLease;
   /** The ScoreReady event the value came from (the row's own event id): outcome events name it. */
-  source?: SourceEvent;
+  source: SourceEvent;
 }
 
 /** The ScoreReady event a value came from. */
@@ -109,7 +109,7 @@ export class ScoreClaimRepository {
          SELECT platform_id, cap, LEAST(cap, GREATEST(1, $4::int / count(*) OVER ())) AS share FROM open
        ), first_pass AS (
          -- In random order: with more platforms than rows to take, no platform is always last.
-         SELECT x.id, sh.platform_id FROM (SELECT * FROM shares ORDER BY random()) sh
+         SELECT x.id FROM (SELECT * FROM shares ORDER BY random()) sh
          CROSS JOIN LATERAL (
            SELECT s.id FROM grading.scores s
            WHERE s.platform_id = sh.platform_id AND s.status = 'pending' AND s.due_at <= now()
@@ -120,6 +120,7 @@ export class ScoreClaimRepository {
          ) x
          LIMIT $4
        ), second_pass AS (
+         -- A platform that filled its share may have more; its cap, less the share, bounds it here.
          SELECT x.id FROM shares sh
          CROSS JOIN LATERAL (
            SELECT s.id FROM grading.scores s
@@ -130,7 +131,6 @@ export class ScoreClaimRepository {
            LIMIT sh.cap - sh.share
            FOR UPDATE OF s SKIP LOCKED
          ) x
-         WHERE sh.cap > sh.share AND (SELECT count(*) FROM first_pass f WHERE f.platform_id = sh.platform_id) = sh.share
          LIMIT $4 - (SELECT count(*) FROM first_pass)
        ), picked AS (
          SELECT id FROM first_pass UNION ALL SELECT id FROM second_pass
