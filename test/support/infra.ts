@@ -64,17 +64,23 @@ export function testKafka(brokers = kafkaBrokers(), env: NodeJS.ProcessEnv = pro
   return new Kafka({ clientId: `test-${uniqueSuffix()}`, brokers: brokers.split(','), logLevel: logLevel.NOTHING, ...kafkaClientSecurity(loadConfig(kafkaSecurityEnv, env)) });
 }
 
-/** Reads a topic from the beginning until `count` records arrived (or the timeout), then stops. */
+/** Reads a topic from the beginning until `count` distinct records arrived (or the timeout), then stops. */
 export async function readTopic(kafka: Kafka, topic: string, count: number, timeoutMs = 30000): Promise<KafkaMessage[]> {
   const consumer = kafka.consumer({ groupId: `reader-${uniqueSuffix()}` });
   const messages: KafkaMessage[] = [];
+  // A rebalance of the reader's own group (a broker just restarted, say) hands a partition
+  // back from its start; a record seen again is the same record, not one more.
+  const seen = new Set<string>();
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`read ${messages.length} of ${count} records from ${topic} within ${timeoutMs} ms`)), timeoutMs);
       void consumer.run({
-        eachMessage: async ({ message }) => {
+        eachMessage: async ({ partition, message }) => {
+          const at = `${partition}:${message.offset}`;
+          if (seen.has(at)) return;
+          seen.add(at);
           messages.push(message);
           if (messages.length >= count) {
             clearTimeout(timer);
