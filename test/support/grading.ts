@@ -248,6 +248,7 @@ export async function spawnGrading(env: Record<string, string>, options: { ready
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20000)));
   if (logDir) {
+    mkdirSync(logDir, { recursive: true });
     const file = createWriteStream(join(logDir, `grading-${port}-${Date.now()}.log`));
     child.stdout?.pipe(file);
     child.stderr?.pipe(file);
