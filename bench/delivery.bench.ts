@@ -140,13 +140,13 @@ async function throughGrading(emulator: EmulatorHandle, launcher: Launcher, prod
   }
   await waitForAccepted(emulator, acceptedBefore + scenario.expected.size);
   const cpuAfter = readCpu();
-  const cpuSeconds = (Date.now() - started) / 1000;
+  const windowSeconds = (Date.now() - started) / 1000;
   const lineItems = await lineItemsOf(emulator, launched.map((l, i) => ({ ...scenario.activities[i], ...l })));
   const activityOf = new Map([...lineItems.entries()].map(([activity, lineItemId]) => [lineItemId, activity]));
   const written = await waitForGradebook(emulator, scenario, (e) => activityOf.has(e.lineItemId) && e.timestamp !== WARMUP_TIMESTAMP);
   const latencies = written.map((e) => Date.parse(e.stampedAt) - publishedAt.get(`${e.platformId}|${e.contextId}|${e.userId}|${activityOf.get(e.lineItemId)}`)!);
   const last = Math.max(...written.map((e) => Date.parse(e.stampedAt)));
-  return { ...figures(written.length, (last - started) / 1000, latencies), cpuMsPerScore: cpuPerUnit(cpuBefore, cpuAfter, written.length, cpuSeconds) };
+  return { ...figures(written.length, (last - started) / 1000, latencies), cpuMsPerScore: cpuPerUnit(cpuBefore, cpuAfter, written.length, windowSeconds) };
 }
 
 /**

@@ -139,10 +139,10 @@ async function lane(name, passes, { inherit = false } = {}) {
 async function jestPass(pass, stdio, log) {
   const outputFile = path.join(reports, `${pass.name}.json`);
   fs.rmSync(outputFile, { force: true });
-  // Every grading process the suites spawn logs here, so a failed test can be shown with what grading said.
+  // Every grading process the suites spawn logs here (the test support creates the folder), so a
+  // failed test can be shown with what grading said.
   const gradingLogs = path.join(reports, `${pass.name}-grading`);
   fs.rmSync(gradingLogs, { recursive: true, force: true });
-  if (pass.project === 'e2e') fs.mkdirSync(gradingLogs, { recursive: true });
   const args = [JEST, ...(pass.paths ?? []), '--selectProjects', pass.project, '--json', `--outputFile=${outputFile}`, '--forceExit', ...extraArgs];
   if (pass.project === 'e2e') args.push('--runInBand');
   const started = Date.now();
